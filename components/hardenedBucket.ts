@@ -1,0 +1,69 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Document } from "../policies";
+
+export interface HardenedBucketArgs {
+    /** Physical bucket name (deterministic, so that policies can name it as a plain string). */
+    readonly bucketName: string;
+    /** The bucket policy; should include the TLS-only denial. */
+    readonly policy: Document;
+    /** Days after which noncurrent object versions expire; undefined keeps every version. */
+    readonly noncurrentVersionDays?: number;
+    /** Send object events to EventBridge (used to trigger the pipelines). @default false */
+    readonly eventBridge?: boolean;
+}
+
+/**
+ * The hardening every bucket here shares: versioning, SSE-S3 encryption, all public access
+ * blocked, ACLs disabled (the bucket owner owns every object, cross-account writes included),
+ * a policy, and a lifecycle that cleans up incomplete uploads. Children are parented to `parent`.
+ *
+ * SSE-S3 rather than the AWS-managed `aws/s3` KMS key: objects encrypted with `aws/s3` cannot be
+ * read from another account, and the state bucket is written by the target accounts' roles.
+ */
+export function hardenedBucket(name: string, args: HardenedBucketArgs, opts: pulumi.CustomResourceOptions): aws.s3.Bucket {
+    const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName, forceDestroy: false }, opts);
+    const child: pulumi.CustomResourceOptions = { parent: opts.parent, provider: opts.provider };
+    new aws.s3.BucketVersioning(`${name}-versioning`, {
+        bucket: bucket.id,
+        versioningConfiguration: { status: "Enabled" },
+    }, child);
+    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+    }, child);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+    }, child);
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+        bucket: bucket.id,
+        rule: { objectOwnership: "BucketOwnerEnforced" },
+    }, child);
+    // After the public access block, so that S3 never sees the policy on an unblocked bucket.
+    new aws.s3.BucketPolicy(`${name}-policy`, {
+        bucket: bucket.id,
+        policy: JSON.stringify(args.policy),
+    }, { ...child, dependsOn: [publicAccess] });
+    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+        bucket: bucket.id,
+        rules: [
+            {
+                id: "abort-incomplete-uploads",
+                status: "Enabled",
+                filter: {},
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                ...(args.noncurrentVersionDays !== undefined
+                    ? { noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays } }
+                    : {}),
+            },
+        ],
+    }, child);
+    if (args.eventBridge === true) {
+        new aws.s3.BucketNotification(`${name}-eventbridge`, { bucket: bucket.id, eventbridge: true }, child);
+    }
+    return bucket;
+}

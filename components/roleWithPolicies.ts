@@ -1,0 +1,40 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Document } from "../policies";
+
+export interface RoleWithPoliciesArgs {
+    /** Physical role name: other policies and the other stack name it. */
+    readonly roleName: string;
+    readonly description: string;
+    /** Who may assume the role. */
+    readonly trust: Document;
+    /** Inline policies by name. Inline, so that the role's rights live and die with it. */
+    readonly policies: Record<string, Document>;
+    /** @default 3600 */
+    readonly maxSessionDurationSeconds?: number;
+}
+
+export interface RoleWithPolicies {
+    readonly role: aws.iam.Role;
+    /** The inline policies: depend on these before using the role, not on the role alone. */
+    readonly policies: aws.iam.RolePolicy[];
+}
+
+/** A role and its inline policies, children of `parent`. */
+export function roleWithPolicies(name: string, args: RoleWithPoliciesArgs, parent: pulumi.Resource): RoleWithPolicies {
+    const role = new aws.iam.Role(`${name}-role`, {
+        name: args.roleName,
+        description: args.description,
+        assumeRolePolicy: JSON.stringify(args.trust),
+        maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
+    }, { parent });
+    const policies = Object.entries(args.policies).map(
+        ([policyName, policy]) =>
+            new aws.iam.RolePolicy(`${name}-${policyName}`, {
+                role: role.name,
+                name: policyName,
+                policy: JSON.stringify(policy),
+            }, { parent }),
+    );
+    return { role, policies };
+}

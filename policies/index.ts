@@ -1,0 +1,5 @@
+export * from "./buckets";
+export * from "./cicd";
+export * from "./document";
+export * from "./target";
+export * from "./trust";

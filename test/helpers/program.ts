@@ -1,0 +1,76 @@
+import { ConfigReader } from "../../config";
+import { runStack } from "../../stacks";
+import { find, ofType, RecordingMocks, resolveOutputs, settle, useMocks } from "./mocks";
+
+export const CICD_ACCOUNT = "111111111111";
+export const TARGET_ACCOUNT = "222222222222";
+export const CICD_STACK = "organization/cross-account-pipeline/cicd";
+
+/** A config reader over a plain object of full keys (`aws:region`, `cross-account-pipeline:...`). */
+export const readerOf = (values: Record<string, string>): ConfigReader => (key) => values[key];
+
+/** The committed single-target example, as in Pulumi.cicd.yaml. */
+export const singleTarget = (overrides: Record<string, string | undefined> = {}): Record<string, string> => {
+    const base: Record<string, string | undefined> = {
+        "aws:region": "eu-west-1",
+        "cross-account-pipeline:targetAccountId": TARGET_ACCOUNT,
+        "cross-account-pipeline:subnetId": "subnet-0123456789abcdef0",
+        "cross-account-pipeline:securityGroupId": "sg-0123456789abcdef0",
+        ...overrides,
+    };
+    return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, string>;
+};
+
+/** N targets named t1..tN in accounts 3000000000NN. */
+export const manyTargets = (n: number, approvals: number[] = [], overrides: Record<string, string> = {}): Record<string, string> => ({
+    "aws:region": "eu-west-1",
+    "cross-account-pipeline:targets": JSON.stringify(
+        Array.from({ length: n }, (_, i) => ({
+            name: `t${i + 1}`,
+            accountId: `3000000000${String(i + 1).padStart(2, "0")}`,
+            subnetId: `subnet-0000000000000${String(i + 1).padStart(4, "0")}`,
+            securityGroupId: `sg-0000000000000${String(i + 1).padStart(4, "0")}`,
+            ...(approvals.includes(i + 1) ? { requireApproval: true } : {}),
+        })),
+    ),
+    ...overrides,
+});
+
+export interface CicdRun {
+    readonly mocks: RecordingMocks;
+    readonly outputs: Record<string, any>;
+}
+
+export async function runCicd(config: Record<string, string>): Promise<CicdRun> {
+    const mocks = await useMocks("cicd", { accountId: CICD_ACCOUNT });
+    const outputs = await resolveOutputs(await runStack("cicd", readerOf(config)));
+    await settle(mocks);
+    return { mocks, outputs };
+}
+
+export interface TargetRun extends CicdRun {
+    readonly cicd: CicdRun;
+}
+
+/** Runs cicd, then the target stack with cicd's real outputs behind its StackReference. */
+export async function runTarget(
+    cicdConfig: Record<string, string>,
+    opts: { stack?: string; account?: string; targetConfig?: Record<string, string>; cicd?: CicdRun } = {},
+): Promise<TargetRun> {
+    const cicd = opts.cicd ?? (await runCicd(cicdConfig));
+    const stack = opts.stack ?? "target";
+    const entry = Object.values(cicd.outputs.targets as Record<string, { stackName: string; accountId: string }>).find(
+        (t) => t.stackName === stack,
+    );
+    const account = opts.account ?? entry?.accountId ?? TARGET_ACCOUNT;
+    const mocks = await useMocks(stack, {
+        accountId: account,
+        providerAccounts: { target: account },
+        stackOutputs: { [CICD_STACK]: cicd.outputs },
+    });
+    const outputs = await resolveOutputs(await runStack(stack, readerOf(opts.targetConfig ?? {})));
+    await settle(mocks);
+    return { mocks, outputs, cicd };
+}
+
+export { find, ofType };
