@@ -37,7 +37,7 @@ export class TerraformDeployer extends pulumi.ComponentResource {
             name: args.logGroupName,
             retentionInDays: args.logRetentionDays,
         }, { parent: this });
-        const { role, policies } = roleWithPolicies(`${name}-service`, {
+        const { role, policies } = roleWithPolicies(`${name}-codebuild`, {
             roleName: args.roleName,
             description: "CodeBuild runs Terraform: reads the source, writes its logs, assumes the target deploy roles",
             trust: serviceTrust({ service: "codebuild.amazonaws.com", sourceAccountId: args.accountId, sourceArn: projectArn }),
