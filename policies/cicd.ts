@@ -105,3 +105,17 @@ export const startPipelinePolicy = (p: { pipelineArns: readonly string[] }): Doc
         Action: "codepipeline:StartPipelineExecution",
         Resource: [...p.pipelineArns],
     });
+
+/**
+ * The notification topic's policy: only CodeStar Notifications, on behalf of this account, may
+ * publish; nothing else may publish or change it (topic owner rights stay with the account).
+ */
+export const notificationTopicPolicy = (p: { topicArn: string; accountId: string }): Document =>
+    doc({
+        Sid: "CodeStarNotificationsPublish",
+        Effect: "Allow",
+        Principal: { Service: "codestar-notifications.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: p.topicArn,
+        Condition: { StringEquals: { "aws:SourceAccount": p.accountId } },
+    });

@@ -4,6 +4,7 @@ import { cloudFormationCommands } from "../artifacts/cloudFormationCommands";
 import { parametersFile, sourceArchiveAssets, sourceArchiveContents, TEMPLATE_FILE } from "../artifacts/sourceArchive";
 import { ArtifactBucket } from "../components/artifactBucket";
 import { DeploymentPipeline, PipelineVariable, TargetStage } from "../components/deploymentPipeline";
+import { PipelineNotifications } from "../components/pipelineNotifications";
 import { PipelineTrigger } from "../components/pipelineTrigger";
 import { StateBucket } from "../components/stateBucket";
 import { TerraformDeployer } from "../components/terraformDeployer";
@@ -40,6 +41,7 @@ export interface CicdOutputs {
     readonly cloudFormationWorkload: string;
     readonly artifactBucketName: pulumi.Output<string>;
     readonly sourceKey: string;
+    readonly notificationTopicArn: pulumi.Output<string>;
     readonly stateBucketName?: pulumi.Output<string>;
     readonly stateBucketArn?: pulumi.Output<string>;
     readonly codeBuildRoleArn?: pulumi.Output<string>;
@@ -101,6 +103,7 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
     });
 
     const pipelineArns: string[] = [];
+    const pipelineComponents: pulumi.Resource[] = [];
     let outputs: Partial<CicdOutputs> = {};
 
     if (useTerraform) {
@@ -183,6 +186,7 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
             dependsOn: [deployer],
         }, { dependsOn: [artifacts] });
         pipelineArns.push(arn.pipeline(partition, config.region, accountId, names.terraformPipeline));
+        pipelineComponents.push(pipeline);
         outputs = {
             ...outputs,
             stateBucketName: state.bucketName,
@@ -248,12 +252,24 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
             dependsOn: [logGroup],
         }, { dependsOn: [artifacts] });
         pipelineArns.push(arn.pipeline(partition, config.region, accountId, names.cloudFormationPipeline));
+        pipelineComponents.push(pipeline);
         outputs = {
             ...outputs,
             cloudformationPipelineName: pipeline.pipelineName,
             cloudformationPipelineRoleArn: pipeline.roleArn,
         };
     }
+
+    const pipelines: Record<string, string> = {};
+    if (useTerraform) pipelines.terraform = arn.pipeline(partition, config.region, accountId, names.terraformPipeline);
+    if (useCloudFormation) pipelines.cloudformation = arn.pipeline(partition, config.region, accountId, names.cloudFormationPipeline);
+    const notifications = new PipelineNotifications("notifications", {
+        accountId,
+        topicName: names.notificationTopic,
+        topicArn: `arn:${partition}:sns:${config.region}:${accountId}:${names.notificationTopic}`,
+        pipelines,
+        email: config.notificationEmail,
+    }, { dependsOn: pipelineComponents });
 
     new PipelineTrigger("source-trigger", {
         accountId,
@@ -276,6 +292,7 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
         cloudFormationWorkload: names.cloudFormationWorkload,
         artifactBucketName: artifacts.bucketName,
         sourceKey: names.sourceKey,
+        notificationTopicArn: notifications.topicArn,
         targets,
     };
 }

@@ -32,6 +32,7 @@ describe("cicd stack (both methods, the committed example)", () => {
             "cross-account-pipeline:cicd:DeploymentPipeline terraform",
             "cross-account-pipeline:cicd:DeploymentPipeline cloudformation",
             "cross-account-pipeline:cicd:PipelineTrigger source-trigger",
+            "cross-account-pipeline:cicd:PipelineNotifications notifications",
         ]);
     });
 
