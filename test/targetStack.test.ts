@@ -130,8 +130,7 @@ describe("target stack: methods follow the cicd stack", () => {
 });
 
 describe("target stack: refusals before any role", () => {
-    const refusal = async (setup: () => Promise<{ stack: string; outputs: Record<string, unknown>; account: string; config?: Record<string, string> }>) => {
-        const s = await setup();
+    const refusal = async (s: { stack: string; outputs: Record<string, unknown>; account: string; config?: Record<string, string> }) => {
         const mocks = await useMocks(s.stack, { accountId: s.account, providerAccounts: { target: s.account }, stackOutputs: { [CICD_STACK]: s.outputs } });
         let error: unknown;
         try {
@@ -146,16 +145,16 @@ describe("target stack: refusals before any role", () => {
 
     it("credentials for the wrong account", async () => {
         const cicd = await runCicd(singleTarget());
-        const message = await refusal(async () => ({ stack: "target", outputs: cicd.outputs, account: "999999999999" }));
+        const message = await refusal({ stack: "target", outputs: cicd.outputs, account: "999999999999" });
         expect(message).to.include(`into account ${TARGET_ACCOUNT}, but the credentials are for account 999999999999`);
     });
     it("a target stack the cicd stack does not know", async () => {
         const cicd = await runCicd(singleTarget());
-        const message = await refusal(async () => ({ stack: "target-prod", outputs: cicd.outputs, account: TARGET_ACCOUNT }));
+        const message = await refusal({ stack: "target-prod", outputs: cicd.outputs, account: TARGET_ACCOUNT });
         expect(message).to.include('has no target "prod"').and.include("target (default)");
     });
     it("a cicd stack that has not been deployed (no outputs)", async () => {
-        const message = await refusal(async () => ({ stack: "target", outputs: {}, account: TARGET_ACCOUNT }));
+        const message = await refusal({ stack: "target", outputs: {}, account: TARGET_ACCOUNT });
         expect(message).to.include('has no output "targets"').and.include("pulumi up --stack cicd");
     });
 });
