@@ -9,6 +9,8 @@ export interface Recorded {
     readonly name: string;
     readonly inputs: Record<string, any>;
     readonly provider?: string;
+    /** URN of the parent resource (a component), when there is one. */
+    readonly parent?: string;
 }
 
 export interface MockOptions {
@@ -28,6 +30,8 @@ export interface MockOptions {
 export class RecordingMocks implements pulumi.runtime.Mocks {
     public readonly resources: Recorded[] = [];
     public readonly invokes: { token: string; provider?: string }[] = [];
+    /** Parent URN by "type::name", captured from the registration requests (newResource does not see it). */
+    public readonly parents = new Map<string, string>();
 
     constructor(private readonly options: MockOptions) {}
 
@@ -46,10 +50,16 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             const stackName: string = args.inputs.name ?? args.name;
             const outputs = this.options.stackOutputs?.[stackName];
             if (outputs === undefined) throw new Error(`mock: no outputs for the referenced stack ${stackName}`);
-            this.resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+            this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: this.parents.get(`${args.type}::${args.name}`) });
             return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
         }
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        this.resources.push({
+            type: args.type,
+            name: args.name,
+            inputs: args.inputs,
+            provider: args.provider,
+            parent: this.parents.get(`${args.type}::${args.name}`),
+        });
         const p = this.options.partition ?? "aws";
         const account = this.accountFor(args.provider);
         const region = "eu-west-1";
@@ -111,6 +121,15 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 export async function useMocks(stack: string, options: MockOptions): Promise<RecordingMocks> {
     const mocks = new RecordingMocks(options);
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false, ORG);
+    // The mock monitor hands newResource no parent; record it from the request on the way in.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+        registerResource: (req: { getType(): string; getName(): string; getParent(): string }, cb: unknown) => unknown;
+    };
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req, cb) => {
+        if (req.getParent()) mocks.parents.set(`${req.getType()}::${req.getName()}`, req.getParent());
+        return register(req, cb);
+    };
     return mocks;
 }
 
