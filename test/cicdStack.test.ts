@@ -36,6 +36,16 @@ describe("cicd stack (both methods, the committed example)", () => {
         ]);
     });
 
+    it("parents every AWS resource to the component that owns it (the Commands log group is the stack's own)", () => {
+        const parentName = (urn: string | undefined) => urn?.split("::").pop();
+        const aws = run.mocks.resources.filter((r) => r.type.startsWith("aws:"));
+        const orphans = aws.filter((r) => r.parent === undefined).map((r) => r.name);
+        expect(orphans).to.deep.equal(["cloudformation-commands-logs"]);
+        expect(parentName(find(run.mocks, "aws:s3/bucket:Bucket", "terraform-state-bucket").parent)).to.equal("terraform-state");
+        expect(find(run.mocks, "aws:codebuild/project:Project", "terraform-project").parent).to.match(/TerraformDeployer::terraform$/);
+        expect(find(run.mocks, PIPELINE, "cloudformation-pipeline").parent).to.match(/DeploymentPipeline::cloudformation$/);
+    });
+
     describe("the state bucket", () => {
         it("has a deterministic name in the CI/CD account, never force-destroyed", () => {
             const b = find(run.mocks, "aws:s3/bucket:Bucket", "terraform-state-bucket");
