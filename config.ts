@@ -51,6 +51,8 @@ export interface CicdConfig {
     readonly amiParameter: string;
     /** Optional email address that receives the pipelines' notifications. */
     readonly notificationEmail?: string;
+    /** Break-glass principals of the CI/CD account that may still reach Terraform state objects. */
+    readonly stateAdminArns: readonly string[];
 }
 
 export interface TargetStackConfig {
@@ -104,6 +106,10 @@ const PATTERNS = {
     instanceType: { re: /^[a-z][a-z0-9-]*\.[a-z0-9]+$/, form: "an EC2 instance type such as t3.micro" },
     ssmParameter: { re: /^\/[A-Za-z0-9_.\-/]+$/, form: "an SSM parameter path such as /aws/service/..." },
     email: { re: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, form: "an email address" },
+    iamPrincipalArn: {
+        re: /^arn:aws[a-z-]*:iam::\d{12}:(role\/[\w+=,.@/-]+|root)$/,
+        form: "an IAM role ARN (arn:aws:iam::<account>:role/<name>) or an account root",
+    },
     stackName: {
         re: /^[A-Za-z][A-Za-z0-9-]{0,127}$/,
         form: "a CloudFormation stack name: letters, digits and dashes, starting with a letter",
@@ -308,6 +314,13 @@ export function parseCicdConfig(read: ConfigReader): CicdConfig {
         );
     }
     const notificationEmail = read(key("notificationEmail"));
+    const stateAdminsRaw = read(key("stateAdminArns"));
+    const stateAdminArns =
+        stateAdminsRaw === undefined || stateAdminsRaw.trim() === ""
+            ? []
+            : parseList(stateAdminsRaw, key("stateAdminArns")).map((v, i) =>
+                  check(`${key("stateAdminArns")}[${i}]`, String(v), "iamPrincipalArn"),
+              );
     return {
         region,
         methods: parseMethods(read(key("methods"))),
@@ -324,6 +337,7 @@ export function parseCicdConfig(read: ConfigReader): CicdConfig {
             notificationEmail === undefined || notificationEmail.trim() === ""
                 ? undefined
                 : check(key("notificationEmail"), notificationEmail.trim(), "email"),
+        stateAdminArns,
     };
 }
 

@@ -23,7 +23,8 @@ export interface HardenedBucketArgs {
  */
 export function hardenedBucket(name: string, args: HardenedBucketArgs, opts: pulumi.CustomResourceOptions): aws.s3.Bucket {
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName, forceDestroy: false }, opts);
-    const child: pulumi.CustomResourceOptions = { parent: opts.parent, provider: opts.provider };
+    // Children share the bucket's retainOnDelete: a retained bucket keeps its hardening too.
+    const child: pulumi.CustomResourceOptions = { parent: opts.parent, provider: opts.provider, retainOnDelete: opts.retainOnDelete };
     new aws.s3.BucketVersioning(`${name}-versioning`, {
         bucket: bucket.id,
         versioningConfiguration: { status: "Enabled" },

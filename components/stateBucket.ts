@@ -9,6 +9,8 @@ export interface StateBucketArgs {
     readonly bucketName: string;
     /** Per target: the deploy role and the state key it may use. */
     readonly grants: readonly StateGrant[];
+    /** Break-glass principals that may still read and repair state objects. @default [] */
+    readonly adminPrincipalArns?: readonly string[];
 }
 
 /**
@@ -24,7 +26,12 @@ export class StateBucket extends pulumi.ComponentResource {
         super("cross-account-pipeline:cicd:StateBucket", name, {}, opts);
         const bucket: aws.s3.Bucket = hardenedBucket(name, {
             bucketName: args.bucketName,
-            policy: stateBucketPolicy({ partition: args.partition, bucket: args.bucketName, grants: args.grants }),
+            policy: stateBucketPolicy({
+                partition: args.partition,
+                bucket: args.bucketName,
+                grants: args.grants,
+                adminPrincipalArns: args.adminPrincipalArns,
+            }),
         }, { parent: this, retainOnDelete: true });
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;

@@ -25,9 +25,36 @@ export const lockKey = (stateKey: string): string => `${stateKey}.tflock`;
  * lock objects, nothing else. The principal is the target account's root, pinned to the role by
  * `aws:PrincipalArn`, so the policy is valid before the target stack has created the role.
  */
-export const stateBucketPolicy = (p: { partition: string; bucket: string; grants: readonly StateGrant[] }): Document =>
+export const stateBucketPolicy = (p: {
+    partition: string;
+    bucket: string;
+    grants: readonly StateGrant[];
+    /** Break-glass principals (e.g. a CI/CD-account admin role) that may still reach state objects. */
+    adminPrincipalArns?: readonly string[];
+}): Document =>
     doc(
         denyInsecureTransport(p.partition, p.bucket),
+        {
+            // The bucket is in the CI/CD account, where an identity-policy allow alone would reach
+            // the state. So everyone but the deploy roles (and named break-glass principals) is
+            // denied the objects, administrators included. Changing this policy stays possible.
+            Sid: "DenyStateObjectsToAllButDeployRoles",
+            Effect: "Deny",
+            Principal: "*",
+            Action: [
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:DeleteObjectVersion",
+                "s3:RestoreObject",
+                "s3:PutObjectAcl",
+            ],
+            Resource: arn.object(p.partition, p.bucket, "*"),
+            Condition: {
+                ArnNotEquals: { "aws:PrincipalArn": [...p.grants.map((g) => g.roleArn), ...(p.adminPrincipalArns ?? [])] },
+            },
+        },
         ...p.grants.flatMap((g, i): Statement[] => {
             const principal = { AWS: arn.accountRoot(p.partition, g.accountId) };
             const pin = { ArnEquals: { "aws:PrincipalArn": g.roleArn } };

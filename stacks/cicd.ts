@@ -115,6 +115,7 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
                 roleArn: targets[t.name].terraformDeployRoleArn,
                 stateKey: t.stateKey,
             })),
+            adminPrincipalArns: config.stateAdminArns,
         });
         const deployer = new TerraformDeployer("terraform", {
             partition,

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { BUILD_ACTIONS } from "../artifacts/cloudFormationCommands";
+import { StateBucket } from "../components/stateBucket";
 import { ConfigError } from "../config";
 import { runStack } from "../stacks";
 import { find, ofType, policyOf, useMocks } from "./helpers/mocks";
@@ -74,6 +75,27 @@ describe("cicd stack (both methods, the committed example)", () => {
             expect(sid(policy, "LockState0").Action).to.include("s3:DeleteObject");
             expect(sid(policy, "ReadWriteState0").Action).to.not.include("s3:DeleteObject");
             expect(sid(policy, "ListStateBucket0")).to.deep.include({ Action: "s3:ListBucket", Resource: `arn:aws:s3:::${bucket}`, Condition: pin });
+        });
+        it("denies the state objects to everyone but the deploy roles, administrators of the CI/CD account included", () => {
+            const policy = policyOf(find(run.mocks, "aws:s3/bucketPolicy:BucketPolicy", "terraform-state-policy"));
+            const deny = sid(policy, "DenyStateObjectsToAllButDeployRoles");
+            expect(deny).to.deep.include({ Effect: "Deny", Principal: "*", Resource: `arn:aws:s3:::xacct-tfstate-${CICD_ACCOUNT}-eu-west-1/*` });
+            expect(deny.Action).to.include.members(["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectVersion"]);
+            expect(deny.Condition).to.deep.equal({ ArnNotEquals: { "aws:PrincipalArn": [`arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-terraform-deploy`] } });
+        });
+        it("keeps the bucket and its hardening when the stack is destroyed (retainOnDelete on every child)", async () => {
+            // Resource options never reach the mock engine; a transformation on the component sees them.
+            const seen: { type: string; retain?: boolean }[] = [];
+            await useMocks("cicd", { accountId: CICD_ACCOUNT });
+            new StateBucket("probe", { partition: "aws", bucketName: "probe-bucket", grants: [] }, {
+                transformations: [(a) => {
+                    seen.push({ type: a.type, retain: a.opts.retainOnDelete });
+                    return undefined;
+                }],
+            });
+            const children = seen.filter((s) => s.type.startsWith("aws:s3/"));
+            expect(children.map((c) => c.type)).to.include.members(["aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketVersioning:BucketVersioning"]);
+            for (const c of children) expect(c.retain, c.type).to.equal(true);
         });
     });
 

@@ -53,6 +53,7 @@ describe("config: the cicd stack", () => {
         it("a malformed checksum", () => failsWith(singleTarget({ "cross-account-pipeline:terraformSha256": "abc" }), "terraformSha256 must be 64 lower-case hex digits"));
         it("a CodeBuild timeout out of range", () => failsWith(singleTarget({ "cross-account-pipeline:codeBuildTimeoutMinutes": "1000" }), "codeBuildTimeoutMinutes must be a whole number of minutes from 5 to 480"));
         it("a bad CloudFormation stack name", () => failsWith(singleTarget({ "cross-account-pipeline:cfnStackName": "1-bad name" }), "cross-account-pipeline:cfnStackName must be a CloudFormation stack name"));
+        it("a break-glass state admin that is not a role ARN", () => failsWith(singleTarget({ "cross-account-pipeline:stateAdminArns": "arn:aws:iam::111111111111:user/alice" }), "cross-account-pipeline:stateAdminArns[0] must be an IAM role ARN"));
         it("a bad notification email", () => failsWith(singleTarget({ "cross-account-pipeline:notificationEmail": "nobody" }), "notificationEmail must be an email address"));
     });
 
