@@ -1,0 +1,79 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    ConfigReader,
+    GITHUB_OIDC_URL,
+    parseOidcConfig,
+    previewTrustPolicy,
+    pullRequestSubject,
+    readOnlyAccessArn,
+    stateBackendPolicy,
+    STS_AUDIENCE,
+} from "./policies";
+
+export interface OidcOutputs {
+    /** Set it as the repository variable AWS_CICD_PREVIEW_ROLE_ARN or AWS_TARGET_PREVIEW_ROLE_ARN. */
+    readonly previewRoleArn: pulumi.Output<string>;
+    readonly oidcProviderArn: pulumi.Output<string>;
+    /** The only token subject the role trusts. */
+    readonly trustedSubject: string;
+}
+
+/**
+ * In one AWS account: GitHub's OIDC provider (unless an existing one is given) and a read-only
+ * role that the repository's pull request workflows may assume to run `pulumi preview`.
+ */
+export function oidcProgram(read: ConfigReader): OidcOutputs {
+    const config = parseOidcConfig(read);
+    const tags = { "managed-by": "pulumi", "pulumi-project": pulumi.getProject(), "github-repo": config.githubRepo };
+    const partition = aws.getPartitionOutput().partition;
+
+    const providerArn: pulumi.Output<string> =
+        config.existingProviderArn !== undefined
+            ? pulumi.output(config.existingProviderArn)
+            : new aws.iam.OpenIdConnectProvider("github", {
+                  url: GITHUB_OIDC_URL,
+                  clientIdLists: [STS_AUDIENCE],
+                  // No thumbprintLists: AWS trusts GitHub's issuer through its own CA library.
+                  tags,
+              }).arn;
+
+    const role = new aws.iam.Role("preview", {
+        name: config.roleName,
+        description: `pulumi preview from pull requests of ${config.githubRepo} (GitHub Actions OIDC)`,
+        assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(previewTrustPolicy(arn, config.githubRepo))),
+        maxSessionDuration: 3600,
+        tags,
+    });
+
+    new aws.iam.RolePolicyAttachment("preview-read-only", {
+        role: role.name,
+        policyArn: partition.apply(readOnlyAccessArn),
+    });
+
+    const bucket = config.stateBucketName;
+    if (bucket !== undefined) {
+        new aws.iam.RolePolicy("preview-pulumi-state", {
+            role: role.name,
+            policy: partition.apply((p) =>
+                JSON.stringify(
+                    stateBackendPolicy({
+                        partition: p,
+                        bucket,
+                        keyPrefix: config.stateKeyPrefix,
+                        lockWrites: config.stateLockWrites,
+                    }),
+                ),
+            ),
+        });
+    }
+
+    return {
+        previewRoleArn: role.arn,
+        oidcProviderArn: providerArn,
+        trustedSubject: pullRequestSubject(config.githubRepo),
+    };
+}
+
+/** Reads this project's config (`cross-account-pipeline-oidc:<name>`) from the Pulumi stack. */
+export const pulumiConfigReader: ConfigReader = (name) => new pulumi.Config().get(name);
