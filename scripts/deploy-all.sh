@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploys the cross-account pipeline end to end, or tears it all down:
 #   the `cicd` stack (pipelines, state and artifact buckets) in the CI/CD account, then the
-#   `target` stack (deploy roles) in the target account. See docs/operations.md.
+#   `target` stack (deploy roles) in the target account, or, with -T, one `target-<name>` stack per
+#   entry of a targets file, each in its own account. See docs/operations.md.
 #
 # Every step is idempotent: after a failure, fix the cause and run the same command again.
 set -euo pipefail
@@ -15,14 +16,19 @@ usage() {
 Usage:
   $PROG -c CICD_PROFILE -t TARGET_PROFILE -n SUBNET_ID -g SECURITY_GROUP_ID
         [-s STACK_NAME] [-r REGION] [-m METHODS] [-o ORG] [-p] [-y]
+  $PROG -c CICD_PROFILE -T TARGETS_FILE [-r REGION] [-m METHODS] [-o ORG] [-p] [-y]
   $PROG -d -c CICD_PROFILE -t TARGET_PROFILE [-r REGION] [-f] [-P] [-y]
+  $PROG -d -c CICD_PROFILE -T TARGETS_FILE [-r REGION] [-f] [-P] [-y]
   $PROG -h
 
-Deploys the Pulumi stacks 'cicd' (CI/CD account) and 'target' (target account),
-or tears everything down with -d.
+Deploys the Pulumi stacks 'cicd' (CI/CD account) and 'target' (target account), or with -T
+'cicd' and one 'target-<name>' stack per target account; or tears everything down with -d.
 
   -c PROFILE   AWS CLI profile of the CI/CD account (required)
-  -t PROFILE   AWS CLI profile of the target account (required)
+  -t PROFILE   AWS CLI profile of the target account (required, unless -T)
+  -T FILE      several target accounts instead of -t, -n and -g: a JSON list of
+               { "name", "profile", "subnetId", "securityGroupId", "requireApproval"? },
+               deployed in list order (stacks target-<name>), torn down in reverse order
   -n SUBNET    subnet of the sample workload in the target account, subnet-... (required to deploy)
   -g SG        security group of the sample workload, sg-... (required to deploy)
   -s NAME      CloudFormation stack name used by the cloudformation method
@@ -56,6 +62,12 @@ die() {
     exit 1
 }
 info() { echo "==> $*"; }
+join() { # separator words... -> the words joined by the separator
+    local sep=$1 out="" word
+    shift
+    for word in "$@"; do out+=${out:+$sep}$word; done
+    echo "$out"
+}
 note() { echo "    $*"; }
 warn() { echo "$PROG: warning: $*" >&2; }
 
@@ -65,14 +77,16 @@ warn() { echo "$PROG: warning: $*" >&2; }
 CICD_PROFILE="" TARGET_PROFILE="" SUBNET_ID="" SG_ID="" CFN_STACK_NAME="" REGION_FLAG=""
 METHODS="" ORG="organization" ORG_GIVEN=0
 FOLLOW=0 TEARDOWN=0 FORCE=0 PURGE_STATE=0 ASSUME_YES=0
+TARGETS_FILE="" MULTI=0 SINGLE_FLAGS=() S_GIVEN=0
 
-while getopts ":c:t:n:g:s:r:m:o:pdfPyh" opt; do
+while getopts ":c:t:T:n:g:s:r:m:o:pdfPyh" opt; do
     case $opt in
         c) CICD_PROFILE=$OPTARG ;;
-        t) TARGET_PROFILE=$OPTARG ;;
-        n) SUBNET_ID=$OPTARG ;;
-        g) SG_ID=$OPTARG ;;
-        s) CFN_STACK_NAME=$OPTARG ;;
+        t) TARGET_PROFILE=$OPTARG SINGLE_FLAGS+=(-t) ;;
+        T) TARGETS_FILE=$OPTARG MULTI=1 ;;
+        n) SUBNET_ID=$OPTARG SINGLE_FLAGS+=(-n) ;;
+        g) SG_ID=$OPTARG SINGLE_FLAGS+=(-g) ;;
+        s) CFN_STACK_NAME=$OPTARG S_GIVEN=1 ;;
         r) REGION_FLAG=$OPTARG ;;
         m) METHODS=$OPTARG
            [ -n "$METHODS" ] || usage_error "-m needs a value" ;;
@@ -95,7 +109,23 @@ check_profile_flag() { # flag value
     case $2 in -*) usage_error "$1 needs a profile name; got '$2'" ;; esac
 }
 check_profile_flag -c "$CICD_PROFILE"
-check_profile_flag -t "$TARGET_PROFILE"
+if [ "$MULTI" -eq 1 ]; then
+    [ ${#SINGLE_FLAGS[@]} -eq 0 ] ||
+        usage_error "-T cannot be combined with ${SINGLE_FLAGS[*]}: with -T, each target's profile, subnet and security group come from TARGETS_FILE"
+    [ "$S_GIVEN" -eq 0 ] ||
+        usage_error "-s cannot be combined with -T: each target's CloudFormation stack is <namePrefix>-workload-<name>"
+    [ -n "$TARGETS_FILE" ] || usage_error "-T needs a file name"
+    case $TARGETS_FILE in
+        /*) ;;
+        *) TARGETS_FILE=$PWD/$TARGETS_FILE ;; # the script moves to the repository root below
+    esac
+    if ! [ -f "$TARGETS_FILE" ] || ! [ -r "$TARGETS_FILE" ]; then
+        usage_error "-T: '$TARGETS_FILE' is not a readable file"
+    fi
+else
+    [ -n "$TARGET_PROFILE" ] || usage_error "-t PROFILE is required (or -T TARGETS_FILE for several target accounts)"
+    check_profile_flag -t "$TARGET_PROFILE"
+fi
 
 if [ "$TEARDOWN" -eq 1 ]; then
     [ "$FOLLOW" -eq 0 ] || usage_error "-p cannot be combined with -d"
@@ -105,12 +135,14 @@ if [ "$TEARDOWN" -eq 1 ]; then
 else
     [ "$PURGE_STATE" -eq 0 ] || usage_error "-P is only valid with -d"
     [ "$FORCE" -eq 0 ] || usage_error "-f is only valid with -d"
-    [ -n "$SUBNET_ID" ] || usage_error "-n SUBNET_ID is required to deploy"
-    [ -n "$SG_ID" ] || usage_error "-g SECURITY_GROUP_ID is required to deploy"
-    [[ $SUBNET_ID =~ ^subnet-[0-9a-f]{8,17}$ ]] ||
-        usage_error "-n: '$SUBNET_ID' is not a subnet id ('subnet-' and 8 to 17 lower-case hex digits)"
-    [[ $SG_ID =~ ^sg-[0-9a-f]{8,17}$ ]] ||
-        usage_error "-g: '$SG_ID' is not a security group id ('sg-' and 8 to 17 lower-case hex digits)"
+    if [ "$MULTI" -eq 0 ]; then
+        [ -n "$SUBNET_ID" ] || usage_error "-n SUBNET_ID is required to deploy"
+        [ -n "$SG_ID" ] || usage_error "-g SECURITY_GROUP_ID is required to deploy"
+        [[ $SUBNET_ID =~ ^subnet-[0-9a-f]{8,17}$ ]] ||
+            usage_error "-n: '$SUBNET_ID' is not a subnet id ('subnet-' and 8 to 17 lower-case hex digits)"
+        [[ $SG_ID =~ ^sg-[0-9a-f]{8,17}$ ]] ||
+            usage_error "-g: '$SG_ID' is not a security group id ('sg-' and 8 to 17 lower-case hex digits)"
+    fi
     if [ -n "$CFN_STACK_NAME" ] && ! [[ $CFN_STACK_NAME =~ ^[A-Za-z][A-Za-z0-9-]{0,127}$ ]]; then
         usage_error "-s: '$CFN_STACK_NAME' is not a CloudFormation stack name (a letter, then up to 127 letters, digits or dashes)"
     fi
@@ -151,7 +183,7 @@ trap 'rm -rf "$WORK"' EXIT
 # Static credentials in the environment would win over the profiles; the profiles must decide.
 for var in AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN; do
     if [ -n "${!var+x}" ]; then
-        warn "ignoring $var from the environment: the -c and -t profiles choose the accounts"
+        warn "ignoring $var from the environment: the profiles (-c, and -t or the -T file) choose the accounts"
         unset "$var"
     fi
 done
@@ -169,13 +201,120 @@ account_of() { # flag profile -> prints the account id
     echo "$out"
 }
 
+# The targets, in deploy order. The single-target form is one target named `default`, stack `target`.
+T_NAMES=() T_STACKS=() T_PROFILES=() T_SUBNETS=() T_SGS=() T_APPROVALS=() T_ACCOUNTS=()
+if [ "$MULTI" -eq 1 ]; then
+    # Checks the whole file; prints one line per entry: name, profile, subnet, sg, approval (- if unset).
+    # shellcheck disable=SC2016 # ${...} in the JavaScript is a template literal, not a shell expansion
+    if ! listing=$(node -e '
+        const fs = require("fs");
+        const fail = (msg) => { process.stderr.write(msg); process.exit(1); };
+        const shape = "a non-empty JSON list of { \"name\", \"profile\", \"subnetId\", \"securityGroupId\", \"requireApproval\"? }";
+        let list;
+        try {
+            list = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+        } catch (e) {
+            fail(`not valid JSON (${e.message}); it must be ${shape}`);
+        }
+        if (!Array.isArray(list) || list.length === 0) fail(`must be ${shape}`);
+        const known = ["name", "profile", "subnetId", "securityGroupId", "requireApproval"];
+        const forms = {
+            name: [/^[a-z][a-z0-9-]{0,19}$/, "a target name (1 to 20 lower-case letters, digits or dashes, starting with a letter)"],
+            profile: [/^[^\s-]\S*$/, "an AWS CLI profile name (no spaces, not starting with -)"],
+            subnetId: [/^subnet-[0-9a-f]{8,17}$/, "a subnet id (\u0027subnet-\u0027 and 8 to 17 lower-case hex digits)"],
+            securityGroupId: [/^sg-[0-9a-f]{8,17}$/, "a security group id (\u0027sg-\u0027 and 8 to 17 lower-case hex digits)"],
+        };
+        const names = [];
+        const lines = list.map((entry, i) => {
+            let where = `entry [${i}]`;
+            if (typeof entry !== "object" || entry === null || Array.isArray(entry)) fail(`${where} must be an object; the file must be ${shape}`);
+            const field = (k) => {
+                const v = entry[k];
+                if (typeof v !== "string") fail(`${where}: "${k}" is missing or not a string; it must be ${forms[k][1]}`);
+                if (!forms[k][0].test(v)) fail(`${where}: ${k} ${JSON.stringify(v)} is not ${forms[k][1]}`);
+                return v;
+            };
+            const name = field("name");
+            where += ` (${name})`;
+            if (name === "default") fail(`${where}: the name default is reserved for the single-target form (-t); choose another name`);
+            const unknown = Object.keys(entry).filter((k) => !known.includes(k));
+            if (unknown.length > 0) fail(`${where}: unknown field(s) ${unknown.join(", ")}; expected ${known.join(", ")}`);
+            const first = names.indexOf(name);
+            if (first >= 0) fail(`${where}: the name ${name} is used twice (also entry [${first}]); each target needs its own name`);
+            names.push(name);
+            const approval = entry.requireApproval;
+            if (![undefined, true, false, "true", "false"].includes(approval)) {
+                fail(`${where}: requireApproval must be true or false; got ${JSON.stringify(approval)}`);
+            }
+            return [name, field("profile"), field("subnetId"), field("securityGroupId"), approval === undefined ? "-" : String(approval)].join("\t");
+        });
+        console.log(lines.join("\n"));
+    ' -- "$TARGETS_FILE" 2>"$WORK/targets.err"); then
+        die "-T $TARGETS_FILE: $(cat "$WORK/targets.err")"
+    fi
+    while IFS=$'\t' read -r name profile subnet sg approval; do
+        T_NAMES+=("$name") T_STACKS+=("target-$name") T_PROFILES+=("$profile")
+        T_SUBNETS+=("$subnet") T_SGS+=("$sg") T_APPROVALS+=("$approval")
+    done <<<"$listing"
+else
+    T_NAMES=(default) T_STACKS=(target) T_PROFILES=("$TARGET_PROFILE")
+    T_SUBNETS=("$SUBNET_ID") T_SGS=("$SG_ID") T_APPROVALS=(-)
+fi
+target_flag() { # index -> how messages name where the target's profile came from
+    if [ "$MULTI" -eq 1 ]; then echo "-T target ${T_NAMES[$1]}"; else echo "-t"; fi
+}
+
 info "Checking AWS profiles"
 CICD_ACCOUNT=$(account_of -c "$CICD_PROFILE")
-TARGET_ACCOUNT=$(account_of -t "$TARGET_PROFILE")
+for i in "${!T_NAMES[@]}"; do
+    T_ACCOUNTS+=("$(account_of "$(target_flag "$i")" "${T_PROFILES[$i]}")")
+done
 note "CI/CD account:  $CICD_ACCOUNT (profile $CICD_PROFILE)"
-note "target account: $TARGET_ACCOUNT (profile $TARGET_PROFILE)"
-[ "$CICD_ACCOUNT" != "$TARGET_ACCOUNT" ] ||
-    die "-c '$CICD_PROFILE' and -t '$TARGET_PROFILE' are the same account ($CICD_ACCOUNT): the pipeline deploys across accounts, so the target must be another account"
+for i in "${!T_NAMES[@]}"; do
+    if [ "$MULTI" -eq 1 ]; then
+        note "target ${T_NAMES[$i]}: account ${T_ACCOUNTS[$i]} (profile ${T_PROFILES[$i]})"
+    else
+        note "target account: ${T_ACCOUNTS[$i]} (profile ${T_PROFILES[$i]})"
+    fi
+done
+for i in "${!T_NAMES[@]}"; do
+    if [ "${T_ACCOUNTS[$i]}" = "$CICD_ACCOUNT" ]; then
+        if [ "$MULTI" -eq 1 ]; then
+            die "-T target ${T_NAMES[$i]}: profile '${T_PROFILES[$i]}' is the CI/CD account ($CICD_ACCOUNT, -c '$CICD_PROFILE'): the pipeline deploys across accounts, so each target must be another account"
+        fi
+        die "-c '$CICD_PROFILE' and -t '$TARGET_PROFILE' are the same account ($CICD_ACCOUNT): the pipeline deploys across accounts, so the target must be another account"
+    fi
+    for ((j = 0; j < i; j++)); do
+        [ "${T_ACCOUNTS[$j]}" != "${T_ACCOUNTS[$i]}" ] ||
+            die "-T targets ${T_NAMES[$j]} (profile '${T_PROFILES[$j]}') and ${T_NAMES[$i]} (profile '${T_PROFILES[$i]}') are the same account (${T_ACCOUNTS[$i]}): each target needs its own account"
+    done
+done
+TARGET_ACCOUNT=${T_ACCOUNTS[0]}
+if [ "$MULTI" -eq 1 ]; then
+    described=()
+    for i in "${!T_NAMES[@]}"; do described+=("${T_ACCOUNTS[$i]} (${T_NAMES[$i]})"); done
+    TARGET_DESC="accounts $(join ", " "${described[@]}")"
+else
+    TARGET_DESC="account $TARGET_ACCOUNT"
+fi
+TARGETS_JSON=""
+if [ "$MULTI" -eq 1 ]; then
+    # $NS:targets for the cicd stack: the file's entries, in order, with the accounts of their profiles.
+    entries=()
+    for i in "${!T_NAMES[@]}"; do
+        entries+=("${T_NAMES[$i]}" "${T_ACCOUNTS[$i]}" "${T_SUBNETS[$i]}" "${T_SGS[$i]}" "${T_APPROVALS[$i]}")
+    done
+    TARGETS_JSON=$(node -e '
+        const a = process.argv.slice(1);
+        const targets = [];
+        for (let i = 0; i < a.length; i += 5) {
+            const t = { name: a[i], accountId: a[i + 1], subnetId: a[i + 2], securityGroupId: a[i + 3] };
+            if (a[i + 4] !== "-") t.requireApproval = a[i + 4] === "true";
+            targets.push(t);
+        }
+        process.stdout.write(JSON.stringify(targets));
+    ' -- "${entries[@]}")
+fi
 
 # ---------------------------------------------------------------------------------------------
 # State backend
@@ -241,6 +380,9 @@ stack_live() { # stack
 config_get() { # stack key -> value, empty when unset
     pulumi config get --stack "$1" "$2" 2>/dev/null || true
 }
+config_has() { # stack key -> 0 when the key is set (even to an empty value)
+    pulumi config get --stack "$1" "$2" >/dev/null 2>&1
+}
 output_get() { # name -> the cicd stack output, empty when absent
     pulumi stack output --stack cicd "$1" 2>/dev/null || true
 }
@@ -258,19 +400,64 @@ confirm() { # question
 # Only a live cicd stack (one with resources) binds the target account, the region and the methods:
 # the config of a stack that was torn down is stale.
 CICD_LIVE_NOW=0
-STACK_REGION="" STACK_METHODS=""
+STACK_REGION="" STACK_METHODS="" STACK_TARGETS=""
+# Targets of the live cicd stack that the -T file does not list: names and accounts.
+DROPPED_NAMES=() DROPPED_ACCOUNTS=() DROPPED_EMPTY=()
 if stack_exists cicd; then
-    [ -z "$(config_get cicd "$NS:targets")" ] ||
-        die "the cicd stack uses the multi-target form ($NS:targets); this script handles the single-target form only" \
-            "(pulumi config rm --stack cicd $NS:targets, if that stack is torn down)"
+    STACK_TARGETS=$(config_get cicd "$NS:targets")
+    if [ "$MULTI" -eq 0 ] && [ -n "$STACK_TARGETS" ]; then
+        die "the cicd stack uses the multi-target form ($NS:targets): give its targets with -T TARGETS_FILE instead of -t" \
+            "(or, if that stack is torn down and you want the single-target form: pulumi config rm --stack cicd $NS:targets)"
+    fi
     ! stack_live cicd || CICD_LIVE_NOW=1
 fi
-if [ "$CICD_LIVE_NOW" -eq 1 ]; then
+if [ "$CICD_LIVE_NOW" -eq 1 ] && [ "$MULTI" -eq 0 ]; then
     configured_target=$(config_get cicd "$NS:targetAccountId")
     if [ -n "$configured_target" ] && [ "$configured_target" != "$TARGET_ACCOUNT" ]; then
         die "-t '$TARGET_PROFILE' is account $TARGET_ACCOUNT, but the cicd stack deploys into $NS:targetAccountId=$configured_target." \
             "Use the profile of account $configured_target (to move to another account, tear down with -d first)"
     fi
+elif [ "$CICD_LIVE_NOW" -eq 1 ] && [ -z "$STACK_TARGETS" ]; then
+    die "the cicd stack is deployed with the single-target form ($NS:targetAccountId=$(config_get cicd "$NS:targetAccountId")):" \
+        "-T would replace its stack 'target' with target-<name> stacks and leave 'target' and its workload behind." \
+        "Keep using -t, or tear it down with -d -t first"
+elif [ "$CICD_LIVE_NOW" -eq 1 ]; then
+    # Each target the file shares with the live stack must be the same account.
+    if ! stack_list=$(node -e '
+        const list = JSON.parse(process.argv[1]);
+        if (!Array.isArray(list)) throw new Error("not a list");
+        for (const t of list) {
+            if (!/^[a-z][a-z0-9-]{0,19}$/.test(t.name) || !/^[0-9]{12}$/.test(t.accountId)) throw new Error("malformed entry " + JSON.stringify(t));
+            console.log(t.name + "\t" + t.accountId);
+        }
+    ' -- "$STACK_TARGETS" 2>"$WORK/stack-targets.err"); then
+        die "cannot read the cicd stack's $NS:targets ($(head -c 300 "$WORK/stack-targets.err" | tr '\n' ' ')); fix it with pulumi config set --stack cicd $NS:targets"
+    fi
+    while IFS=$'\t' read -r name account; do
+        [ -n "$name" ] || continue
+        found=""
+        for i in "${!T_NAMES[@]}"; do
+            [ "${T_NAMES[$i]}" != "$name" ] || found=$i
+        done
+        if [ -z "$found" ]; then
+            DROPPED_NAMES+=("$name") DROPPED_ACCOUNTS+=("$account")
+        elif [ "${T_ACCOUNTS[$found]}" != "$account" ]; then
+            die "-T target $name: profile '${T_PROFILES[$found]}' is account ${T_ACCOUNTS[$found]}, but the cicd stack deploys $name into account $account ($NS:targets)." \
+                "Use the profile of account $account for $name (to move a target to another account, tear down with -d first)"
+        fi
+    done <<<"$stack_list"
+    if [ "$TEARDOWN" -eq 1 ]; then
+        # A target the file does not list cannot be destroyed (no profile): refuse rather than orphan it.
+        for ((i = 0; i < ${#DROPPED_NAMES[@]}; i++)); do
+            if stack_live "target-${DROPPED_NAMES[$i]}"; then
+                die "the cicd stack also deploys the target ${DROPPED_NAMES[$i]} (account ${DROPPED_ACCOUNTS[$i]}), which $TARGETS_FILE does not list," \
+                    "and its stack target-${DROPPED_NAMES[$i]} is not destroyed: add ${DROPPED_NAMES[$i]} with its profile to the file so that the teardown destroys it too"
+            fi
+            DROPPED_EMPTY+=("target-${DROPPED_NAMES[$i]}")
+        done
+    fi
+fi
+if [ "$CICD_LIVE_NOW" -eq 1 ]; then
     STACK_REGION=$(config_get cicd aws:region)
     STACK_METHODS=$(config_get cicd "$NS:methods")
 fi
@@ -445,11 +632,19 @@ else
     info "Deployment plan"
 fi
 note "CI/CD account   $CICD_ACCOUNT (profile $CICD_PROFILE), stack cicd"
-note "target account  $TARGET_ACCOUNT (profile $TARGET_PROFILE), stack target"
+if [ "$MULTI" -eq 1 ]; then
+    for i in "${!T_NAMES[@]}"; do
+        note "target $((i + 1))/${#T_NAMES[@]}      ${T_NAMES[$i]}: account ${T_ACCOUNTS[$i]} (profile ${T_PROFILES[$i]}), stack ${T_STACKS[$i]}"
+    done
+else
+    note "target account  $TARGET_ACCOUNT (profile $TARGET_PROFILE), stack target"
+fi
 note "region          ${REGION:-unknown}"
 note "backend         $BACKEND_URL"
+REVERSED_STACKS=()
+for ((i = ${#T_STACKS[@]} - 1; i >= 0; i--)); do REVERSED_STACKS+=("${T_STACKS[$i]}"); done
 if [ "$TEARDOWN" -eq 1 ]; then
-    note "steps           workload destroy runs, destroy target, empty artifact bucket, destroy cicd"
+    note "steps           workload destroy runs, destroy $(join ", " "${REVERSED_STACKS[@]}"), empty artifact bucket, destroy cicd"
     if [ "$PURGE_STATE" -eq 1 ]; then
         note "state bucket    PURGED (-P): every version of the Terraform state is deleted"
     else
@@ -457,11 +652,24 @@ if [ "$TEARDOWN" -eq 1 ]; then
     fi
 else
     note "methods         $METHODS"
-    note "workload        subnet $SUBNET_ID, security group $SG_ID${CFN_STACK_NAME:+, CloudFormation stack $CFN_STACK_NAME}"
+    if [ "$MULTI" -eq 1 ]; then
+        for i in "${!T_NAMES[@]}"; do
+            approval=""
+            [ "${T_APPROVALS[$i]}" != true ] || approval=", manual approval first"
+            note "workload        ${T_NAMES[$i]}: subnet ${T_SUBNETS[$i]}, security group ${T_SGS[$i]}$approval"
+        done
+    else
+        note "workload        subnet $SUBNET_ID, security group $SG_ID${CFN_STACK_NAME:+, CloudFormation stack $CFN_STACK_NAME}"
+    fi
     note "cicd reference  $ORG/$PROJECT/cicd"
     for method in ${DROPPED[@]+"${DROPPED[@]}"}; do
-        warn "-m $METHODS drops the $method method: 'pulumi up' deletes its pipeline, and the workload it deployed in account $TARGET_ACCOUNT stays behind." \
+        warn "-m $METHODS drops the $method method: 'pulumi up' deletes its pipeline, and the workload it deployed in $TARGET_DESC stays behind." \
             "To remove that workload, first run the $method pipeline with its destroy variable (see docs/operations.md), then re-run"
+    done
+    for ((i = 0; i < ${#DROPPED_NAMES[@]}; i++)); do
+        warn "$TARGETS_FILE drops the target ${DROPPED_NAMES[$i]} (account ${DROPPED_ACCOUNTS[$i]}): 'pulumi up' removes its pipeline stages," \
+            "and its stack target-${DROPPED_NAMES[$i]} (deploy roles) and the workload the pipelines deployed there stay behind." \
+            "To remove them, tear down (-d) with a file that still lists ${DROPPED_NAMES[$i]}, then deploy again"
     done
 fi
 echo
@@ -473,38 +681,58 @@ fi
 # Teardown
 # ---------------------------------------------------------------------------------------------
 if [ "$TEARDOWN" -eq 1 ]; then
-    CICD_LIVE=0 TARGET_LIVE=0
+    CICD_LIVE=0
     ! stack_live cicd || CICD_LIVE=1
-    ! stack_live target || TARGET_LIVE=1
+    T_LIVE=() LIVE_STACKS=() EMPTY_STACKS=(${DROPPED_EMPTY[@]+"${DROPPED_EMPTY[@]}"})
+    for i in "${!T_STACKS[@]}"; do
+        if stack_live "${T_STACKS[$i]}"; then
+            T_LIVE+=(1) LIVE_STACKS+=("${T_STACKS[$i]}")
+        else
+            T_LIVE+=(0) EMPTY_STACKS+=("${T_STACKS[$i]}")
+        fi
+    done
 
-    # 1. Destroy the workload through the pipelines while the target roles still exist.
-    if [ "$CICD_LIVE" -eq 1 ] && [ "$TARGET_LIVE" -eq 1 ]; then
-        info "Step 1/4: destroying the workload in account $TARGET_ACCOUNT through the pipelines"
+    # 1. Destroy the workload through the pipelines while the target roles still exist. A destroy run
+    #    needs the roles of every target the pipelines deploy into.
+    if [ "$CICD_LIVE" -eq 1 ] && [ ${#LIVE_STACKS[@]} -gt 0 ] && [ ${#EMPTY_STACKS[@]} -eq 0 ]; then
+        info "Step 1/4: destroying the workload in $TARGET_DESC through the pipelines"
         note "each destroy run waits at the manual approval $GUARD until someone approves it"
         if ! run_pipelines destroy; then
             if [ "$FORCE" -eq 1 ]; then
-                warn "a workload destroy run failed; going on because of -f (the workload may be left in account $TARGET_ACCOUNT)"
+                warn "a workload destroy run failed; going on because of -f (the workload may be left in $TARGET_DESC)"
             else
-                die "a workload destroy run failed, so the stacks are NOT destroyed (that would orphan the workload in account $TARGET_ACCOUNT)." \
+                die "a workload destroy run failed, so the stacks are NOT destroyed (that would orphan the workload in $TARGET_DESC)." \
                     "Fix the cause (see the pipeline in the console) and re-run, or add -f to destroy the stacks anyway"
             fi
         fi
-    elif [ "$TARGET_LIVE" -eq 1 ]; then
-        [ "$FORCE" -eq 1 ] ||
-            die "the target stack exists but the cicd stack is gone, so the workload cannot be destroyed through the pipelines." \
+    elif [ ${#LIVE_STACKS[@]} -gt 0 ] && [ "$CICD_LIVE" -eq 0 ]; then
+        if [ "$FORCE" -eq 0 ]; then
+            [ "$MULTI" -eq 1 ] ||
+                die "the target stack exists but the cicd stack is gone, so the workload cannot be destroyed through the pipelines." \
+                    "Delete the workload by hand, then re-run with -f"
+            die "the stack(s) $(join ", " "${LIVE_STACKS[@]}") exist but the cicd stack is gone, so the workload cannot be destroyed through the pipelines." \
                 "Delete the workload by hand, then re-run with -f"
+        fi
         warn "no pipelines to destroy the workload with; going on because of -f"
+    elif [ ${#LIVE_STACKS[@]} -gt 0 ]; then
+        # Only -T: target stacks are destroyed (last first) only after every destroy run succeeded, so
+        # an already destroyed one means an earlier teardown got that far.
+        note "Step 1/4: $(join ", " "${EMPTY_STACKS[@]}") already destroyed: an earlier teardown ran the workload destroy runs; no destroy runs"
+    elif [ "$MULTI" -eq 1 ]; then
+        note "Step 1/4: every target stack is already destroyed: no workload destroy runs"
     else
         note "Step 1/4: the target stack is already destroyed: no workload destroy runs"
     fi
 
-    # 2. The target account's roles.
-    if [ "$TARGET_LIVE" -eq 1 ]; then
-        info "Step 2/4: destroying stack target in account $TARGET_ACCOUNT"
-        AWS_PROFILE="$TARGET_PROFILE" pulumi destroy "${PULUMI_YES[@]}" --stack target
-    else
-        note "Step 2/4: stack target: nothing to destroy"
-    fi
+    # 2. The target accounts' roles, the last target first.
+    for ((i = ${#T_STACKS[@]} - 1; i >= 0; i--)); do
+        if [ "${T_LIVE[$i]}" -eq 1 ]; then
+            info "Step 2/4: destroying stack ${T_STACKS[$i]} in account ${T_ACCOUNTS[$i]} (profile ${T_PROFILES[$i]})"
+            AWS_PROFILE="${T_PROFILES[$i]}" pulumi destroy "${PULUMI_YES[@]}" --stack "${T_STACKS[$i]}"
+        else
+            note "Step 2/4: stack ${T_STACKS[$i]}: nothing to destroy"
+        fi
+    done
 
     # 3. The artifact bucket (versioned): only the one the stack names.
     ARTIFACT_BUCKET="" STATE_BUCKET=""
@@ -548,7 +776,8 @@ if [ "$TEARDOWN" -eq 1 ]; then
     fi
     echo
     info "Teardown complete"
-    note "the stacks are empty but still listed (pulumi stack ls); 'pulumi stack rm cicd' / 'pulumi stack rm target' removes them and their config"
+    note "the stacks are empty but still listed (pulumi stack ls); 'pulumi stack rm <stack>' removes one and its config:"
+    note "  ${T_STACKS[*]} cicd"
     exit 0
 fi
 
@@ -563,22 +792,35 @@ fi
 info "Configuring stack cicd"
 pulumi stack select --create cicd
 pulumi config set --stack cicd aws:region "$REGION"
-pulumi config set --stack cicd "$NS:targetAccountId" "$TARGET_ACCOUNT"
-pulumi config set --stack cicd "$NS:subnetId" "$SUBNET_ID"
-pulumi config set --stack cicd "$NS:securityGroupId" "$SG_ID"
+if [ "$MULTI" -eq 1 ]; then
+    # The program refuses the list together with any single-target key (left from an earlier,
+    # torn-down single-target deployment, or from Pulumi.cicd.yaml).
+    for key in targetAccountId subnetId securityGroupId cfnStackName requireApproval; do
+        ! config_has cicd "$NS:$key" || pulumi config rm --stack cicd "$NS:$key"
+    done
+    pulumi config set --stack cicd "$NS:targets" "$TARGETS_JSON"
+else
+    pulumi config set --stack cicd "$NS:targetAccountId" "$TARGET_ACCOUNT"
+    pulumi config set --stack cicd "$NS:subnetId" "$SUBNET_ID"
+    pulumi config set --stack cicd "$NS:securityGroupId" "$SG_ID"
+fi
 pulumi config set --stack cicd "$NS:methods" "$METHODS"
 [ -z "$CFN_STACK_NAME" ] || pulumi config set --stack cicd "$NS:cfnStackName" "$CFN_STACK_NAME"
 
 info "Deploying stack cicd into account $CICD_ACCOUNT (profile $CICD_PROFILE)"
 AWS_PROFILE="$CICD_PROFILE" pulumi up "${PULUMI_YES[@]}" --stack cicd
 
-info "Configuring stack target"
-pulumi stack select --create target
-pulumi config set --stack target aws:region "$REGION"
-pulumi config set --stack target "$NS:cicdStack" "$ORG/$PROJECT/cicd"
+# The targets in list order: a later target's stage runs after an earlier one's in the pipelines.
+for i in "${!T_STACKS[@]}"; do
+    stack=${T_STACKS[$i]}
+    info "Configuring stack $stack"
+    pulumi stack select --create "$stack"
+    pulumi config set --stack "$stack" aws:region "$REGION"
+    pulumi config set --stack "$stack" "$NS:cicdStack" "$ORG/$PROJECT/cicd"
 
-info "Deploying stack target into account $TARGET_ACCOUNT (profile $TARGET_PROFILE)"
-AWS_PROFILE="$TARGET_PROFILE" pulumi up "${PULUMI_YES[@]}" --stack target
+    info "Deploying stack $stack into account ${T_ACCOUNTS[$i]} (profile ${T_PROFILES[$i]})"
+    AWS_PROFILE="${T_PROFILES[$i]}" pulumi up "${PULUMI_YES[@]}" --stack "$stack"
+done
 
 echo
 info "Outputs of stack cicd"
