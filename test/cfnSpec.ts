@@ -221,7 +221,7 @@ export function validateTemplate(template: unknown, db: SpecDatabase = getSpec()
             problems.push(`${where}.Properties: must be a mapping`);
             continue;
         }
-        const properties = (resource.Properties ?? {}) as Record<string, unknown>;
+        const properties = resource.Properties ?? {};
         if (isCustomResourceType(type)) {
             if (!("ServiceToken" in properties)) {
                 problems.push(`${where}.Properties: missing required property "ServiceToken" of custom resource ${type}`);

@@ -23,7 +23,7 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
 
     /** A deep copy of the real template, to mutate in memory. */
     function copy(): Obj {
-        return structuredClone(template) as Obj;
+        return structuredClone<Obj>(template);
     }
 
     /** Logical id of the single resource of a given type. */

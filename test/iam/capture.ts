@@ -170,7 +170,7 @@ export function captureModel(cicd: CicdRun, targetRuns: readonly TargetRun[]): I
 function checkAgainstOutputs(model: IamModel): void {
     const expectRole = (arn: unknown, what: string): void => {
         if (arn !== undefined && !model.roles.has(arn as string)) {
-            throw new Error(`capture: ${what} is ${String(arn)}, which is not a captured role`);
+            throw new Error(`capture: ${what} is ${JSON.stringify(arn)}, which is not a captured role`);
         }
     };
     expectRole(model.cicd.codeBuildRoleArn, "cicd.codeBuildRoleArn");

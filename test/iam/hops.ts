@@ -296,7 +296,7 @@ export function textMatrix(rows: readonly MatrixRow[]): string {
     const cols = ["principal", "action", "resource", "expected", "actual"] as const;
     const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => r[c].length)));
     const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join(" | ").trimEnd();
-    return [line(cols), widths.map((w) => "-".repeat(w)).join("-+-"), ...rows.map((r) => line(cols.map((c) => r[c]) as string[]))].join("\n");
+    return [line(cols), widths.map((w) => "-".repeat(w)).join("-+-"), ...rows.map((r) => line(cols.map((c): string => r[c])))].join("\n");
 }
 
 /** The Markdown table of the README. */
