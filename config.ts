@@ -82,8 +82,7 @@ export const DEFAULTS = {
 
 // CloudWatch Logs accepts only these retention periods (PutRetentionPolicy).
 const RETENTION_DAYS = [
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
-    3288, 3653,
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
 const key = (name: string): string => `${PROJECT}:${name}`;
@@ -146,7 +145,13 @@ function optional(read: ConfigReader, name: string, pattern: PatternName, fallba
     return value === undefined || value.trim() === "" ? fallback : check(key(name), value.trim(), pattern);
 }
 
-function optionalInt(read: ConfigReader, name: string, fallback: number, allowed: (n: number) => boolean, form: string): number {
+function optionalInt(
+    read: ConfigReader,
+    name: string,
+    fallback: number,
+    allowed: (n: number) => boolean,
+    form: string,
+): number {
     const raw = read(key(name));
     if (raw === undefined || raw.trim() === "") return fallback;
     const n = Number(raw);
@@ -175,7 +180,10 @@ function parseList(raw: string, setting: string): unknown[] {
         }
         throw new ConfigError(`${setting} must be a JSON list; got ${JSON.stringify(raw)}`);
     }
-    return text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+    return text
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
 }
 
 export function parseMethods(raw: string | undefined): Method[] {
@@ -217,7 +225,9 @@ function makeTarget(
 
 function parseTargets(read: ConfigReader, namePrefix: string): TargetConfig[] {
     const rawList = read(key("targets"));
-    const singleKeys = ["targetAccountId", "subnetId", "securityGroupId", "cfnStackName", "requireApproval"].filter((k) => read(key(k)) !== undefined);
+    const singleKeys = ["targetAccountId", "subnetId", "securityGroupId", "cfnStackName", "requireApproval"].filter(
+        (k) => read(key(k)) !== undefined,
+    );
     if (rawList === undefined || rawList.trim() === "") {
         return [
             makeTarget(
@@ -229,7 +239,9 @@ function parseTargets(read: ConfigReader, namePrefix: string): TargetConfig[] {
                     requireApproval: optionalBool(read(key("requireApproval")), key("requireApproval")),
                 },
                 namePrefix,
-                read(key("cfnStackName")) === undefined ? undefined : required(read, "cfnStackName", "stackName", "my-workload"),
+                read(key("cfnStackName")) === undefined
+                    ? undefined
+                    : required(read, "cfnStackName", "stackName", "my-workload"),
             ),
         ];
     }
@@ -246,13 +258,17 @@ function parseTargets(read: ConfigReader, namePrefix: string): TargetConfig[] {
         throw new ConfigError(`${key("targets")} must be a list of objects; got ${JSON.stringify(rawList)}`);
     }
     if (!Array.isArray(parsed) || parsed.length === 0) {
-        throw new ConfigError(`${key("targets")} must be a non-empty list of { name, accountId, subnetId, securityGroupId, requireApproval? }`);
+        throw new ConfigError(
+            `${key("targets")} must be a non-empty list of { name, accountId, subnetId, securityGroupId, requireApproval? }`,
+        );
     }
     const targets: TargetConfig[] = [];
     parsed.forEach((entry: unknown, i: number) => {
         const where = `${key("targets")}[${i}]`;
         if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
-            throw new ConfigError(`${where} must be an object { name, accountId, subnetId, securityGroupId, requireApproval? }`);
+            throw new ConfigError(
+                `${where} must be an object { name, accountId, subnetId, securityGroupId, requireApproval? }`,
+            );
         }
         const e = entry as Record<string, unknown>;
         const known = ["name", "accountId", "subnetId", "securityGroupId", "requireApproval"];
@@ -326,11 +342,23 @@ export function parseCicdConfig(read: ConfigReader): CicdConfig {
         methods: parseMethods(read(key("methods"))),
         targets: parseTargets(read, namePrefix),
         namePrefix,
-        logRetentionDays: optionalInt(read, "logRetentionDays", DEFAULTS.logRetentionDays, (n) => RETENTION_DAYS.includes(n), `one of CloudWatch's retention periods (${RETENTION_DAYS.join(", ")})`),
+        logRetentionDays: optionalInt(
+            read,
+            "logRetentionDays",
+            DEFAULTS.logRetentionDays,
+            (n) => RETENTION_DAYS.includes(n),
+            `one of CloudWatch's retention periods (${RETENTION_DAYS.join(", ")})`,
+        ),
         terraformVersion,
         terraformSha256: optional(read, "terraformSha256", "sha256", DEFAULTS.terraformSha256),
         codeBuildImage: read(key("codeBuildImage"))?.trim() || DEFAULTS.codeBuildImage,
-        codeBuildTimeoutMinutes: optionalInt(read, "codeBuildTimeoutMinutes", DEFAULTS.codeBuildTimeoutMinutes, (n) => n >= 5 && n <= 480, "a whole number of minutes from 5 to 480"),
+        codeBuildTimeoutMinutes: optionalInt(
+            read,
+            "codeBuildTimeoutMinutes",
+            DEFAULTS.codeBuildTimeoutMinutes,
+            (n) => n >= 5 && n <= 480,
+            "a whole number of minutes from 5 to 480",
+        ),
         instanceType: optional(read, "instanceType", "instanceType", DEFAULTS.instanceType),
         amiParameter: optional(read, "amiParameter", "ssmParameter", DEFAULTS.amiParameter),
         notificationEmail:

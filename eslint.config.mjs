@@ -3,7 +3,18 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "bin/**", "policypack/node_modules/**", "oidc/node_modules/**", "reports/**", ".stryker-tmp/**", "**/*.js", "**/*.mjs"] },
+    {
+        ignores: [
+            "node_modules/**",
+            "bin/**",
+            "policypack/node_modules/**",
+            "oidc/node_modules/**",
+            "reports/**",
+            ".stryker-tmp/**",
+            "**/*.js",
+            "**/*.mjs",
+        ],
+    },
     ...tseslint.configs.recommendedTypeChecked,
     {
         languageOptions: {

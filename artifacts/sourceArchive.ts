@@ -10,7 +10,8 @@ export const WORKLOAD_DIR = path.join(__dirname, "..", "workload");
 export const TEMPLATE_FILE = "cloudformation/template.yaml";
 export const parametersFile = (target: Pick<TargetConfig, "name">): string =>
     `cloudformation/parameters-${target.name}.json`;
-export const tfvarsFile = (target: Pick<TargetConfig, "name">): string => `terraform/targets/${target.name}.tfvars.json`;
+export const tfvarsFile = (target: Pick<TargetConfig, "name">): string =>
+    `terraform/targets/${target.name}.tfvars.json`;
 
 /** terraform/targets/<name>.tfvars.json: the Terraform variables of one target. */
 export function terraformVariables(config: CicdConfig, names: Names, target: TargetConfig): Record<string, string> {
@@ -71,7 +72,8 @@ export function sourceArchiveContents(config: CicdConfig, names: Names): Record<
     if (config.methods.includes("cloudformation")) {
         files[TEMPLATE_FILE] = read(TEMPLATE_FILE);
         for (const target of config.targets) {
-            files[parametersFile(target)] = `${JSON.stringify(cloudFormationParameters(config, names, target), null, 2)}\n`;
+            files[parametersFile(target)] =
+                `${JSON.stringify(cloudFormationParameters(config, names, target), null, 2)}\n`;
         }
     }
     return files;

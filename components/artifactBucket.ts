@@ -28,18 +28,26 @@ export class ArtifactBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:ArtifactBucket", name, {}, opts);
-        const bucket = hardenedBucket(name, {
-            bucketName: args.bucketName,
-            policy: artifactBucketPolicy({ partition: args.partition, bucket: args.bucketName }),
-            noncurrentVersionDays: args.noncurrentVersionDays ?? 30,
-            eventBridge: true,
-        }, { parent: this });
-        const source = new aws.s3.BucketObjectv2(`${name}-source`, {
-            bucket: bucket.id,
-            key: args.sourceKey,
-            source: new pulumi.asset.AssetArchive(args.sourceFiles),
-            contentType: "application/zip",
-        }, { parent: this });
+        const bucket = hardenedBucket(
+            name,
+            {
+                bucketName: args.bucketName,
+                policy: artifactBucketPolicy({ partition: args.partition, bucket: args.bucketName }),
+                noncurrentVersionDays: args.noncurrentVersionDays ?? 30,
+                eventBridge: true,
+            },
+            { parent: this },
+        );
+        const source = new aws.s3.BucketObjectv2(
+            `${name}-source`,
+            {
+                bucket: bucket.id,
+                key: args.sourceKey,
+                source: new pulumi.asset.AssetArchive(args.sourceFiles),
+                contentType: "application/zip",
+            },
+            { parent: this },
+        );
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.sourceKey = args.sourceKey;

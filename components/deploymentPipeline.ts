@@ -51,12 +51,16 @@ export class DeploymentPipeline extends pulumi.ComponentResource {
 
     constructor(name: string, args: DeploymentPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:DeploymentPipeline", name, {}, opts);
-        const { role, policies } = roleWithPolicies(`${name}-service`, {
-            roleName: args.roleName,
-            description: `Service role of the ${args.pipelineName} pipeline`,
-            trust: serviceTrust({ service: "codepipeline.amazonaws.com", sourceAccountId: args.accountId }),
-            policies: { pipeline: args.rolePolicy },
-        }, this);
+        const { role, policies } = roleWithPolicies(
+            `${name}-service`,
+            {
+                roleName: args.roleName,
+                description: `Service role of the ${args.pipelineName} pipeline`,
+                trust: serviceTrust({ service: "codepipeline.amazonaws.com", sourceAccountId: args.accountId }),
+                policies: { pipeline: args.rolePolicy },
+            },
+            this,
+        );
 
         const sourceStage: Stage = {
             name: "Source",
@@ -112,29 +116,35 @@ export class DeploymentPipeline extends pulumi.ComponentResource {
             name: s.stageName,
             actions: [
                 ...(s.requireApproval
-                    ? [{
-                          name: "Approve",
-                          category: "Approval",
-                          owner: "AWS",
-                          provider: "Manual",
-                          version: "1",
-                          runOrder: 1,
-                          configuration: { CustomData: `Approve deployment to ${s.stageName}` },
-                      }]
+                    ? [
+                          {
+                              name: "Approve",
+                              category: "Approval",
+                              owner: "AWS",
+                              provider: "Manual",
+                              version: "1",
+                              runOrder: 1,
+                              configuration: { CustomData: `Approve deployment to ${s.stageName}` },
+                          },
+                      ]
                     : []),
                 { ...s.action, runOrder: s.requireApproval ? 2 : 1 },
             ],
         }));
 
-        const pipeline = new aws.codepipeline.Pipeline(`${name}-pipeline`, {
-            name: args.pipelineName,
-            pipelineType: "V2",
-            executionMode: "QUEUED",
-            roleArn: role.arn,
-            artifactStores: [{ location: args.artifactBucket, type: "S3" }],
-            variables: args.variables.map((v) => ({ ...v })),
-            stages: [sourceStage, guardStage, ...targetStages],
-        }, { parent: this, dependsOn: [...policies, ...(args.dependsOn ?? [])] });
+        const pipeline = new aws.codepipeline.Pipeline(
+            `${name}-pipeline`,
+            {
+                name: args.pipelineName,
+                pipelineType: "V2",
+                executionMode: "QUEUED",
+                roleArn: role.arn,
+                artifactStores: [{ location: args.artifactBucket, type: "S3" }],
+                variables: args.variables.map((v) => ({ ...v })),
+                stages: [sourceStage, guardStage, ...targetStages],
+            },
+            { parent: this, dependsOn: [...policies, ...(args.dependsOn ?? [])] },
+        );
 
         this.pipelineName = pipeline.name;
         this.pipelineArn = pipeline.arn;

@@ -21,48 +21,80 @@ export interface HardenedBucketArgs {
  * SSE-S3 rather than the AWS-managed `aws/s3` KMS key: objects encrypted with `aws/s3` cannot be
  * read from another account, and the state bucket is written by the target accounts' roles.
  */
-export function hardenedBucket(name: string, args: HardenedBucketArgs, opts: pulumi.CustomResourceOptions): aws.s3.Bucket {
+export function hardenedBucket(
+    name: string,
+    args: HardenedBucketArgs,
+    opts: pulumi.CustomResourceOptions,
+): aws.s3.Bucket {
     const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName, forceDestroy: false }, opts);
     // Children share the bucket's retainOnDelete: a retained bucket keeps its hardening too.
-    const child: pulumi.CustomResourceOptions = { parent: opts.parent, provider: opts.provider, retainOnDelete: opts.retainOnDelete };
-    new aws.s3.BucketVersioning(`${name}-versioning`, {
-        bucket: bucket.id,
-        versioningConfiguration: { status: "Enabled" },
-    }, child);
-    new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-        bucket: bucket.id,
-        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-    }, child);
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-        bucket: bucket.id,
-        blockPublicAcls: true,
-        blockPublicPolicy: true,
-        ignorePublicAcls: true,
-        restrictPublicBuckets: true,
-    }, child);
-    new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
-        bucket: bucket.id,
-        rule: { objectOwnership: "BucketOwnerEnforced" },
-    }, child);
+    const child: pulumi.CustomResourceOptions = {
+        parent: opts.parent,
+        provider: opts.provider,
+        retainOnDelete: opts.retainOnDelete,
+    };
+    new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        {
+            bucket: bucket.id,
+            versioningConfiguration: { status: "Enabled" },
+        },
+        child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-encryption`,
+        {
+            bucket: bucket.id,
+            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+        },
+        child,
+    );
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${name}-public-access`,
+        {
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        child,
+    );
+    new aws.s3.BucketOwnershipControls(
+        `${name}-ownership`,
+        {
+            bucket: bucket.id,
+            rule: { objectOwnership: "BucketOwnerEnforced" },
+        },
+        child,
+    );
     // After the public access block, so that S3 never sees the policy on an unblocked bucket.
-    new aws.s3.BucketPolicy(`${name}-policy`, {
-        bucket: bucket.id,
-        policy: JSON.stringify(args.policy),
-    }, { ...child, dependsOn: [publicAccess] });
-    new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-        bucket: bucket.id,
-        rules: [
-            {
-                id: "abort-incomplete-uploads",
-                status: "Enabled",
-                filter: {},
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                ...(args.noncurrentVersionDays !== undefined
-                    ? { noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays } }
-                    : {}),
-            },
-        ],
-    }, child);
+    new aws.s3.BucketPolicy(
+        `${name}-policy`,
+        {
+            bucket: bucket.id,
+            policy: JSON.stringify(args.policy),
+        },
+        { ...child, dependsOn: [publicAccess] },
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-lifecycle`,
+        {
+            bucket: bucket.id,
+            rules: [
+                {
+                    id: "abort-incomplete-uploads",
+                    status: "Enabled",
+                    filter: {},
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                    ...(args.noncurrentVersionDays !== undefined
+                        ? { noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays } }
+                        : {}),
+                },
+            ],
+        },
+        child,
+    );
     if (args.eventBridge === true) {
         new aws.s3.BucketNotification(`${name}-eventbridge`, { bucket: bucket.id, eventbridge: true }, child);
     }

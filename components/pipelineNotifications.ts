@@ -30,21 +30,33 @@ export class PipelineNotifications extends pulumi.ComponentResource {
     constructor(name: string, args: PipelineNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:PipelineNotifications", name, {}, opts);
         const topic = new aws.sns.Topic(`${name}-topic`, { name: args.topicName }, { parent: this });
-        const policy = new aws.sns.TopicPolicy(`${name}-topic-policy`, {
-            arn: topic.arn,
-            policy: JSON.stringify(notificationTopicPolicy({ topicArn: args.topicArn, accountId: args.accountId })),
-        }, { parent: this });
+        const policy = new aws.sns.TopicPolicy(
+            `${name}-topic-policy`,
+            {
+                arn: topic.arn,
+                policy: JSON.stringify(notificationTopicPolicy({ topicArn: args.topicArn, accountId: args.accountId })),
+            },
+            { parent: this },
+        );
         for (const [pipeline, pipelineArn] of Object.entries(args.pipelines)) {
-            new aws.codestarnotifications.NotificationRule(`${name}-${pipeline}`, {
-                name: `${args.topicName}-${pipeline}`.slice(0, 64),
-                resource: pipelineArn,
-                detailType: "BASIC",
-                eventTypeIds: [...PIPELINE_EVENTS],
-                targets: [{ address: topic.arn, type: "SNS" }],
-            }, { parent: this, dependsOn: [policy] });
+            new aws.codestarnotifications.NotificationRule(
+                `${name}-${pipeline}`,
+                {
+                    name: `${args.topicName}-${pipeline}`.slice(0, 64),
+                    resource: pipelineArn,
+                    detailType: "BASIC",
+                    eventTypeIds: [...PIPELINE_EVENTS],
+                    targets: [{ address: topic.arn, type: "SNS" }],
+                },
+                { parent: this, dependsOn: [policy] },
+            );
         }
         if (args.email !== undefined) {
-            new aws.sns.TopicSubscription(`${name}-email`, { topic: topic.arn, protocol: "email", endpoint: args.email }, { parent: this });
+            new aws.sns.TopicSubscription(
+                `${name}-email`,
+                { topic: topic.arn, protocol: "email", endpoint: args.email },
+                { parent: this },
+            );
         }
         this.topicArn = topic.arn;
         this.registerOutputs({ topicArn: this.topicArn });

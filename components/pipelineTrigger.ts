@@ -21,26 +21,38 @@ export class PipelineTrigger extends pulumi.ComponentResource {
 
     constructor(name: string, args: PipelineTriggerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:PipelineTrigger", name, {}, opts);
-        const { role, policies } = roleWithPolicies(`${name}-events`, {
-            roleName: args.roleName,
-            description: "EventBridge starts the deployment pipelines on a new source archive",
-            trust: serviceTrust({ service: "events.amazonaws.com", sourceAccountId: args.accountId }),
-            policies: { "start-pipelines": startPipelinePolicy({ pipelineArns: args.pipelineArns }) },
-        }, this);
-        const rule = new aws.cloudwatch.EventRule(`${name}-rule`, {
-            description: "A new source archive starts the deployment pipelines",
-            eventPattern: pulumi.jsonStringify({
-                source: ["aws.s3"],
-                "detail-type": ["Object Created"],
-                detail: { bucket: { name: [args.bucketName] }, object: { key: [args.sourceKey] } },
-            }),
-        }, { parent: this });
+        const { role, policies } = roleWithPolicies(
+            `${name}-events`,
+            {
+                roleName: args.roleName,
+                description: "EventBridge starts the deployment pipelines on a new source archive",
+                trust: serviceTrust({ service: "events.amazonaws.com", sourceAccountId: args.accountId }),
+                policies: { "start-pipelines": startPipelinePolicy({ pipelineArns: args.pipelineArns }) },
+            },
+            this,
+        );
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-rule`,
+            {
+                description: "A new source archive starts the deployment pipelines",
+                eventPattern: pulumi.jsonStringify({
+                    source: ["aws.s3"],
+                    "detail-type": ["Object Created"],
+                    detail: { bucket: { name: [args.bucketName] }, object: { key: [args.sourceKey] } },
+                }),
+            },
+            { parent: this },
+        );
         args.pipelineArns.forEach((pipelineArn, i) => {
-            new aws.cloudwatch.EventTarget(`${name}-target-${i}`, {
-                rule: rule.name,
-                arn: pipelineArn,
-                roleArn: role.arn,
-            }, { parent: this, dependsOn: policies });
+            new aws.cloudwatch.EventTarget(
+                `${name}-target-${i}`,
+                {
+                    rule: rule.name,
+                    arn: pipelineArn,
+                    roleArn: role.arn,
+                },
+                { parent: this, dependsOn: policies },
+            );
         });
         this.ruleArn = rule.arn;
         this.registerOutputs({ ruleArn: this.ruleArn });

@@ -22,19 +22,27 @@ export interface RoleWithPolicies {
 
 /** A role and its inline policies, children of `parent`. */
 export function roleWithPolicies(name: string, args: RoleWithPoliciesArgs, parent: pulumi.Resource): RoleWithPolicies {
-    const role = new aws.iam.Role(`${name}-role`, {
-        name: args.roleName,
-        description: args.description,
-        assumeRolePolicy: JSON.stringify(args.trust),
-        maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
-    }, { parent });
+    const role = new aws.iam.Role(
+        `${name}-role`,
+        {
+            name: args.roleName,
+            description: args.description,
+            assumeRolePolicy: JSON.stringify(args.trust),
+            maxSessionDuration: args.maxSessionDurationSeconds ?? 3600,
+        },
+        { parent },
+    );
     const policies = Object.entries(args.policies).map(
         ([policyName, policy]) =>
-            new aws.iam.RolePolicy(`${name}-${policyName}`, {
-                role: role.name,
-                name: policyName,
-                policy: JSON.stringify(policy),
-            }, { parent }),
+            new aws.iam.RolePolicy(
+                `${name}-${policyName}`,
+                {
+                    role: role.name,
+                    name: policyName,
+                    policy: JSON.stringify(policy),
+                },
+                { parent },
+            ),
     );
     return { role, policies };
 }

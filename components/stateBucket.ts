@@ -24,15 +24,19 @@ export class StateBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: StateBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:StateBucket", name, {}, opts);
-        const bucket: aws.s3.Bucket = hardenedBucket(name, {
-            bucketName: args.bucketName,
-            policy: stateBucketPolicy({
-                partition: args.partition,
-                bucket: args.bucketName,
-                grants: args.grants,
-                adminPrincipalArns: args.adminPrincipalArns,
-            }),
-        }, { parent: this, retainOnDelete: true });
+        const bucket: aws.s3.Bucket = hardenedBucket(
+            name,
+            {
+                bucketName: args.bucketName,
+                policy: stateBucketPolicy({
+                    partition: args.partition,
+                    bucket: args.bucketName,
+                    grants: args.grants,
+                    adminPrincipalArns: args.adminPrincipalArns,
+                }),
+            },
+            { parent: this, retainOnDelete: true },
+        );
         this.bucketName = bucket.bucket;
         this.bucketArn = bucket.arn;
         this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });

@@ -52,7 +52,9 @@ export const stateBucketPolicy = (p: {
             ],
             Resource: arn.object(p.partition, p.bucket, "*"),
             Condition: {
-                ArnNotEquals: { "aws:PrincipalArn": [...p.grants.map((g) => g.roleArn), ...(p.adminPrincipalArns ?? [])] },
+                ArnNotEquals: {
+                    "aws:PrincipalArn": [...p.grants.map((g) => g.roleArn), ...(p.adminPrincipalArns ?? [])],
+                },
             },
         },
         ...p.grants.flatMap((g, i): Statement[] => {

@@ -10,7 +10,8 @@ export const doc = (...statements: Statement[]): Document => ({ Version: VERSION
 
 /** ARN builders. Every ARN carries the partition: never a literal `arn:aws:`. */
 export const arn = {
-    role: (partition: string, accountId: string, name: string): string => `arn:${partition}:iam::${accountId}:role/${name}`,
+    role: (partition: string, accountId: string, name: string): string =>
+        `arn:${partition}:iam::${accountId}:role/${name}`,
     accountRoot: (partition: string, accountId: string): string => `arn:${partition}:iam::${accountId}:root`,
     bucket: (partition: string, bucket: string): string => `arn:${partition}:s3:::${bucket}`,
     object: (partition: string, bucket: string, key: string): string => `arn:${partition}:s3:::${bucket}/${key}`,

@@ -24,11 +24,7 @@ export const crossAccountTrust = (p: {
  * Trust for an AWS service, guarded against the confused deputy: the service may assume the role
  * only on behalf of this account (and, where given, of one resource).
  */
-export const serviceTrust = (p: {
-    service: string;
-    sourceAccountId?: string;
-    sourceArn?: string;
-}): Document => {
+export const serviceTrust = (p: { service: string; sourceAccountId?: string; sourceArn?: string }): Document => {
     const condition: Record<string, Record<string, string>> = {};
     if (p.sourceAccountId !== undefined) condition.StringEquals = { "aws:SourceAccount": p.sourceAccountId };
     if (p.sourceArn !== undefined) condition.ArnLike = { "aws:SourceArn": p.sourceArn };

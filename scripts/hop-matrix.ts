@@ -20,7 +20,9 @@ async function main(): Promise<number> {
     const allowed = rows.filter((r) => r.expected === "Allowed").length;
     process.stdout.write(
         `\n${rows.length} hops (${allowed} allowed, ${rows.length - allowed} denied): ` +
-            (wrong.length === 0 ? "every verdict as expected\n" : `${wrong.length} NOT as expected: ${wrong.map((r) => r.hop.id).join(", ")}\n`),
+            (wrong.length === 0
+                ? "every verdict as expected\n"
+                : `${wrong.length} NOT as expected: ${wrong.map((r) => r.hop.id).join(", ")}\n`),
     );
     return wrong.length === 0 ? 0 : 1;
 }
@@ -28,7 +30,7 @@ async function main(): Promise<number> {
 main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-        process.stderr.write(`${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         process.exit(2);
     },
 );

@@ -133,12 +133,32 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
             terraformSha256: config.terraformSha256,
         });
         const variables: PipelineVariable[] = [
-            { name: "TF_ACTION", defaultValue: "apply", description: "apply, or destroy to remove the workload (after an approval)" },
-            { name: "TFSTATE_BUCKET_NAME", defaultValue: names.stateBucket, description: "Central Terraform state bucket" },
-            { name: "TARGET_ROLE_SESSION", defaultValue: `${names.codeBuildProject}-pipeline`, description: "Session name seen in the target's CloudTrail" },
+            {
+                name: "TF_ACTION",
+                defaultValue: "apply",
+                description: "apply, or destroy to remove the workload (after an approval)",
+            },
+            {
+                name: "TFSTATE_BUCKET_NAME",
+                defaultValue: names.stateBucket,
+                description: "Central Terraform state bucket",
+            },
+            {
+                name: "TARGET_ROLE_SESSION",
+                defaultValue: `${names.codeBuildProject}-pipeline`,
+                description: "Session name seen in the target's CloudTrail",
+            },
             ...config.targets.flatMap((t): PipelineVariable[] => [
-                { name: `TFSTATE_FILE_NAME${variableSuffix(t)}`, defaultValue: t.stateKey, description: `State key of target ${t.name}` },
-                { name: `TARGET_ROLE_ARN${variableSuffix(t)}`, defaultValue: targets[t.name].terraformDeployRoleArn, description: `Terraform deploy role of target ${t.name}` },
+                {
+                    name: `TFSTATE_FILE_NAME${variableSuffix(t)}`,
+                    defaultValue: t.stateKey,
+                    description: `State key of target ${t.name}`,
+                },
+                {
+                    name: `TARGET_ROLE_ARN${variableSuffix(t)}`,
+                    defaultValue: targets[t.name].terraformDeployRoleArn,
+                    description: `Terraform deploy role of target ${t.name}`,
+                },
             ]),
         ];
         const stages: TargetStage[] = config.targets.map((t) => {
@@ -168,24 +188,28 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
                 },
             };
         });
-        const pipeline = new DeploymentPipeline("terraform", {
-            accountId,
-            pipelineName: names.terraformPipeline,
-            roleName: names.terraformPipelineRole,
-            rolePolicy: pipelineRolePolicy({
-                partition,
-                region: config.region,
+        const pipeline = new DeploymentPipeline(
+            "terraform",
+            {
                 accountId,
-                artifactBucket: names.artifactBucket,
-                codeBuildProjectName: names.codeBuildProject,
-            }),
-            artifactBucket: artifacts.bucketName,
-            sourceKey: names.sourceKey,
-            variables,
-            stages,
-            destroyGuard: { variable: "TF_ACTION", value: "destroy" },
-            dependsOn: [deployer],
-        }, { dependsOn: [artifacts] });
+                pipelineName: names.terraformPipeline,
+                roleName: names.terraformPipelineRole,
+                rolePolicy: pipelineRolePolicy({
+                    partition,
+                    region: config.region,
+                    accountId,
+                    artifactBucket: names.artifactBucket,
+                    codeBuildProjectName: names.codeBuildProject,
+                }),
+                artifactBucket: artifacts.bucketName,
+                sourceKey: names.sourceKey,
+                variables,
+                stages,
+                destroyGuard: { variable: "TF_ACTION", value: "destroy" },
+                dependsOn: [deployer],
+            },
+            { dependsOn: [artifacts] },
+        );
         pipelineArns.push(arn.pipeline(partition, config.region, accountId, names.terraformPipeline));
         pipelineComponents.push(pipeline);
         outputs = {
@@ -207,11 +231,27 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
             retentionInDays: config.logRetentionDays,
         });
         const variables: PipelineVariable[] = [
-            { name: "BUILD_ACTION", defaultValue: "deploy", description: "deploy (create or update), or delete-stack (after an approval)" },
+            {
+                name: "BUILD_ACTION",
+                defaultValue: "deploy",
+                description: "deploy (create or update), or delete-stack (after an approval)",
+            },
             ...config.targets.flatMap((t): PipelineVariable[] => [
-                { name: `TARGET_ROLE_ARN${variableSuffix(t)}`, defaultValue: targets[t.name].cloudFormationDeployRoleArn, description: `CloudFormation deploy role of target ${t.name}` },
-                { name: `BUILD_STACK_NAME${variableSuffix(t)}`, defaultValue: t.cfnStackName, description: `Workload stack of target ${t.name}` },
-                { name: `CFN_ROLE_ARN${variableSuffix(t)}`, defaultValue: targets[t.name].cloudFormationExecutionRoleArn, description: `CloudFormation execution role of target ${t.name}` },
+                {
+                    name: `TARGET_ROLE_ARN${variableSuffix(t)}`,
+                    defaultValue: targets[t.name].cloudFormationDeployRoleArn,
+                    description: `CloudFormation deploy role of target ${t.name}`,
+                },
+                {
+                    name: `BUILD_STACK_NAME${variableSuffix(t)}`,
+                    defaultValue: t.cfnStackName,
+                    description: `Workload stack of target ${t.name}`,
+                },
+                {
+                    name: `CFN_ROLE_ARN${variableSuffix(t)}`,
+                    defaultValue: targets[t.name].cloudFormationExecutionRoleArn,
+                    description: `CloudFormation execution role of target ${t.name}`,
+                },
             ]),
         ];
         const stages: TargetStage[] = config.targets.map((t) => ({
@@ -233,25 +273,29 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
                 }),
             },
         }));
-        const pipeline = new DeploymentPipeline("cloudformation", {
-            accountId,
-            pipelineName: names.cloudFormationPipeline,
-            roleName: names.cloudFormationPipelineRole,
-            rolePolicy: pipelineRolePolicy({
-                partition,
-                region: config.region,
+        const pipeline = new DeploymentPipeline(
+            "cloudformation",
+            {
                 accountId,
-                artifactBucket: names.artifactBucket,
-                commandsLogGroupName: names.cloudFormationLogGroup,
-                assumableRoleArns: config.targets.map((t) => targets[t.name].cloudFormationDeployRoleArn),
-            }),
-            artifactBucket: artifacts.bucketName,
-            sourceKey: names.sourceKey,
-            variables,
-            stages,
-            destroyGuard: { variable: "BUILD_ACTION", value: "delete-stack" },
-            dependsOn: [logGroup],
-        }, { dependsOn: [artifacts] });
+                pipelineName: names.cloudFormationPipeline,
+                roleName: names.cloudFormationPipelineRole,
+                rolePolicy: pipelineRolePolicy({
+                    partition,
+                    region: config.region,
+                    accountId,
+                    artifactBucket: names.artifactBucket,
+                    commandsLogGroupName: names.cloudFormationLogGroup,
+                    assumableRoleArns: config.targets.map((t) => targets[t.name].cloudFormationDeployRoleArn),
+                }),
+                artifactBucket: artifacts.bucketName,
+                sourceKey: names.sourceKey,
+                variables,
+                stages,
+                destroyGuard: { variable: "BUILD_ACTION", value: "delete-stack" },
+                dependsOn: [logGroup],
+            },
+            { dependsOn: [artifacts] },
+        );
         pipelineArns.push(arn.pipeline(partition, config.region, accountId, names.cloudFormationPipeline));
         pipelineComponents.push(pipeline);
         outputs = {
@@ -263,14 +307,19 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
 
     const pipelines: Record<string, string> = {};
     if (useTerraform) pipelines.terraform = arn.pipeline(partition, config.region, accountId, names.terraformPipeline);
-    if (useCloudFormation) pipelines.cloudformation = arn.pipeline(partition, config.region, accountId, names.cloudFormationPipeline);
-    const notifications = new PipelineNotifications("notifications", {
-        accountId,
-        topicName: names.notificationTopic,
-        topicArn: `arn:${partition}:sns:${config.region}:${accountId}:${names.notificationTopic}`,
-        pipelines,
-        email: config.notificationEmail,
-    }, { dependsOn: pipelineComponents });
+    if (useCloudFormation)
+        pipelines.cloudformation = arn.pipeline(partition, config.region, accountId, names.cloudFormationPipeline);
+    const notifications = new PipelineNotifications(
+        "notifications",
+        {
+            accountId,
+            topicName: names.notificationTopic,
+            topicArn: `arn:${partition}:sns:${config.region}:${accountId}:${names.notificationTopic}`,
+            pipelines,
+            email: config.notificationEmail,
+        },
+        { dependsOn: pipelineComponents },
+    );
 
     new PipelineTrigger("source-trigger", {
         accountId,

@@ -40,7 +40,9 @@ export async function targetStack(config: TargetStackConfig): Promise<TargetOutp
     const targets = await required<Record<string, TargetContract>>(ref, config.cicdStack, "targets");
     const entry = targets[config.targetName];
     if (entry === undefined) {
-        const known = Object.values(targets).map((t) => `${t.stackName} (${t.name})`).join(", ");
+        const known = Object.values(targets)
+            .map((t) => `${t.stackName} (${t.name})`)
+            .join(", ");
         throw new ConfigError(
             `The cicd stack ${config.cicdStack} has no target "${config.targetName}" for this stack; its target stacks are: ${known}`,
         );
@@ -79,20 +81,32 @@ export async function targetStack(config: TargetStackConfig): Promise<TargetOutp
             required<string>(ref, config.cicdStack, "stateBucketName"),
             required<string>(ref, config.cicdStack, "terraformWorkload"),
         ]);
-        const role = new CrossAccountRole("terraform-deploy", {
-            roleName: entry.terraformDeployRoleName,
-            description: "CodeBuild in the CI/CD account runs Terraform with this role",
-            trust: crossAccountTrust({
-                sid: "OnlyTheTerraformCodeBuildRole",
-                partition,
-                trustedAccountId: cicdAccountId,
-                trustedRoleArn: codeBuildRoleArn,
-            }),
-            policies: {
-                "build-workload": workloadPolicy({ ...workloadScope, namePrefix: terraformWorkload, workloadTag: terraformWorkload }),
-                "terraform-state": terraformStatePolicy({ partition, bucket: stateBucketName, stateKey: entry.stateKey }),
+        const role = new CrossAccountRole(
+            "terraform-deploy",
+            {
+                roleName: entry.terraformDeployRoleName,
+                description: "CodeBuild in the CI/CD account runs Terraform with this role",
+                trust: crossAccountTrust({
+                    sid: "OnlyTheTerraformCodeBuildRole",
+                    partition,
+                    trustedAccountId: cicdAccountId,
+                    trustedRoleArn: codeBuildRoleArn,
+                }),
+                policies: {
+                    "build-workload": workloadPolicy({
+                        ...workloadScope,
+                        namePrefix: terraformWorkload,
+                        workloadTag: terraformWorkload,
+                    }),
+                    "terraform-state": terraformStatePolicy({
+                        partition,
+                        bucket: stateBucketName,
+                        stateKey: entry.stateKey,
+                    }),
+                },
             },
-        }, opts);
+            opts,
+        );
         outputs = { ...outputs, terraformDeployRoleArn: role.roleArn };
     }
 
@@ -101,34 +115,47 @@ export async function targetStack(config: TargetStackConfig): Promise<TargetOutp
             required<string>(ref, config.cicdStack, "cloudformationPipelineRoleArn"),
             required<string>(ref, config.cicdStack, "cloudFormationWorkload"),
         ]);
-        const execution = new CrossAccountRole("cloudformation-execution", {
-            roleName: entry.cloudFormationExecutionRoleName,
-            description: "CloudFormation builds the workload stack with this role, and nobody else may use it",
-            trust: serviceTrust({ service: "cloudformation.amazonaws.com" }),
-            policies: {
-                "build-workload": workloadPolicy({ ...workloadScope, namePrefix: cloudFormationWorkload, workloadTag: cloudFormationWorkload }),
+        const execution = new CrossAccountRole(
+            "cloudformation-execution",
+            {
+                roleName: entry.cloudFormationExecutionRoleName,
+                description: "CloudFormation builds the workload stack with this role, and nobody else may use it",
+                trust: serviceTrust({ service: "cloudformation.amazonaws.com" }),
+                policies: {
+                    "build-workload": workloadPolicy({
+                        ...workloadScope,
+                        namePrefix: cloudFormationWorkload,
+                        workloadTag: cloudFormationWorkload,
+                    }),
+                },
             },
-        }, opts);
-        const deploy = new CrossAccountRole("cloudformation-deploy", {
-            roleName: entry.cloudFormationDeployRoleName,
-            description: "The CI/CD account's pipeline drives the workload stack with this role; it cannot build anything itself",
-            trust: crossAccountTrust({
-                sid: "OnlyTheCloudFormationPipelineRole",
-                partition,
-                trustedAccountId: cicdAccountId,
-                trustedRoleArn: pipelineRoleArn,
-            }),
-            policies: {
-                "drive-workload-stack": cloudFormationDeployPolicy({
+            opts,
+        );
+        const deploy = new CrossAccountRole(
+            "cloudformation-deploy",
+            {
+                roleName: entry.cloudFormationDeployRoleName,
+                description:
+                    "The CI/CD account's pipeline drives the workload stack with this role; it cannot build anything itself",
+                trust: crossAccountTrust({
+                    sid: "OnlyTheCloudFormationPipelineRole",
                     partition,
-                    region,
-                    accountId: entry.accountId,
-                    stackName: entry.cfnStackName,
-                    executionRoleArn: entry.cloudFormationExecutionRoleArn,
-                    amiParameter: workloadScope.amiParameter,
+                    trustedAccountId: cicdAccountId,
+                    trustedRoleArn: pipelineRoleArn,
                 }),
+                policies: {
+                    "drive-workload-stack": cloudFormationDeployPolicy({
+                        partition,
+                        region,
+                        accountId: entry.accountId,
+                        stackName: entry.cfnStackName,
+                        executionRoleArn: entry.cloudFormationExecutionRoleArn,
+                        amiParameter: workloadScope.amiParameter,
+                    }),
+                },
             },
-        }, opts);
+            opts,
+        );
         outputs = {
             ...outputs,
             cloudFormationDeployRoleArn: deploy.roleArn,

@@ -16,19 +16,23 @@ function runBuild(env: Record<string, string>) {
     const src = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-src-"));
     fs.mkdirSync(path.join(src, "terraform", "targets"), { recursive: true });
     fs.writeFileSync(path.join(src, tfvarsFile({ name: "default" })), "{}");
-    const r = runCommands(allCommands(), {
-        TF_VERSION: "1.11.4",
-        TF_SHA256: FAKE_ZIP_SHA,
-        TF_ACTION: "apply",
-        TFSTATE_BUCKET_NAME: "xacct-tfstate-111111111111-eu-west-1",
-        TFSTATE_FILE_NAME: "xacct/default/terraform.tfstate",
-        TARGET_ROLE_ARN: "arn:aws:iam::222222222222:role/xacct-terraform-deploy",
-        TARGET_ROLE_SESSION: "xacct-terraform-pipeline",
-        TARGET_ACCOUNT_ID: "222222222222",
-        TARGET_NAME: "default",
-        AWS_REGION: "eu-west-1",
-        ...env,
-    }, { shell: "bash", cwd: src });
+    const r = runCommands(
+        allCommands(),
+        {
+            TF_VERSION: "1.11.4",
+            TF_SHA256: FAKE_ZIP_SHA,
+            TF_ACTION: "apply",
+            TFSTATE_BUCKET_NAME: "xacct-tfstate-111111111111-eu-west-1",
+            TFSTATE_FILE_NAME: "xacct/default/terraform.tfstate",
+            TARGET_ROLE_ARN: "arn:aws:iam::222222222222:role/xacct-terraform-deploy",
+            TARGET_ROLE_SESSION: "xacct-terraform-pipeline",
+            TARGET_ACCOUNT_ID: "222222222222",
+            TARGET_NAME: "default",
+            AWS_REGION: "eu-west-1",
+            ...env,
+        },
+        { shell: "bash", cwd: src },
+    );
     fs.rmSync(src, { recursive: true, force: true });
     return r;
 }
@@ -44,12 +48,16 @@ describe("buildspec (method 1)", () => {
     it("downloads the pinned Terraform, verifies its checksum, assumes the role, then init, validate, plan and apply the saved plan", () => {
         const r = runBuild({});
         expect(r.status, r.stderr).to.equal(0);
-        expect(r.calls[0]).to.equal("curl -fsSL --retry 3 -o /tmp/terraform.zip https://releases.hashicorp.com/terraform/1.11.4/terraform_1.11.4_linux_amd64.zip");
+        expect(r.calls[0]).to.equal(
+            "curl -fsSL --retry 3 -o /tmp/terraform.zip https://releases.hashicorp.com/terraform/1.11.4/terraform_1.11.4_linux_amd64.zip",
+        );
         const assume = r.calls.findIndex((c) => c.startsWith("aws sts assume-role"));
         const init = r.calls.findIndex((c) => c.startsWith("terraform -chdir=terraform init"));
         expect(assume).to.be.greaterThan(0);
         expect(init, "the role is assumed before init: only the target role touches state").to.be.greaterThan(assume);
-        expect(r.calls[assume]).to.include("--role-arn arn:aws:iam::222222222222:role/xacct-terraform-deploy --role-session-name xacct-terraform-pipeline");
+        expect(r.calls[assume]).to.include(
+            "--role-arn arn:aws:iam::222222222222:role/xacct-terraform-deploy --role-session-name xacct-terraform-pipeline",
+        );
         expect(terraformCalls(r.calls)).to.deep.equal([
             "terraform version",
             "terraform -chdir=terraform init -input=false -backend-config=bucket=xacct-tfstate-111111111111-eu-west-1 -backend-config=key=xacct/default/terraform.tfstate -backend-config=region=eu-west-1",
@@ -62,7 +70,9 @@ describe("buildspec (method 1)", () => {
     it("plans a destroy when TF_ACTION is destroy", () => {
         const r = runBuild({ TF_ACTION: "destroy" });
         expect(r.status, r.stderr).to.equal(0);
-        expect(terraformCalls(r.calls)).to.include("terraform -chdir=terraform plan -input=false -destroy -var-file=targets/default.tfvars.json -out=tfplan");
+        expect(terraformCalls(r.calls)).to.include(
+            "terraform -chdir=terraform plan -input=false -destroy -var-file=targets/default.tfvars.json -out=tfplan",
+        );
     });
 
     it("refuses a Terraform download whose checksum does not match, before running anything", () => {

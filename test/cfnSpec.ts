@@ -224,7 +224,9 @@ export function validateTemplate(template: unknown, db: SpecDatabase = getSpec()
         const properties = resource.Properties ?? {};
         if (isCustomResourceType(type)) {
             if (!("ServiceToken" in properties)) {
-                problems.push(`${where}.Properties: missing required property "ServiceToken" of custom resource ${type}`);
+                problems.push(
+                    `${where}.Properties: missing required property "ServiceToken" of custom resource ${type}`,
+                );
             }
             continue;
         }
@@ -352,7 +354,8 @@ function checkValue(
                 return;
             }
             for (const key of Object.keys(value)) {
-                if (key !== "Key" && key !== "Value") problems.push(`${where}.${key}: unknown property "${key}" of Tag`);
+                if (key !== "Key" && key !== "Value")
+                    problems.push(`${where}.${key}: unknown property "${key}" of Tag`);
             }
             for (const key of ["Key", "Value"]) {
                 if (!(key in value)) problems.push(`${where}: missing required property "${key}" of Tag`);
@@ -394,7 +397,9 @@ function checkValue(
             if (isPlainObject(value) || Array.isArray(value)) {
                 problems.push(`${where}: expected a string, got ${describe(value)}`);
             } else if (type.allowedValues && typeof value === "string" && !type.allowedValues.includes(value)) {
-                problems.push(`${where}: "${value}" is not one of the allowed values ${JSON.stringify(type.allowedValues)}`);
+                problems.push(
+                    `${where}: "${value}" is not one of the allowed values ${JSON.stringify(type.allowedValues)}`,
+                );
             }
             return;
         default:
@@ -432,7 +437,8 @@ function checkReferences(
     if (!isPlainObject(value)) return;
 
     // `{ Condition: Name }` is an intrinsic only inside the Conditions section (Fn::And / Or / Not).
-    const intrinsic = intrinsicName(value) ?? (inConditions && Object.keys(value).join() === "Condition" ? "Condition" : undefined);
+    const intrinsic =
+        intrinsicName(value) ?? (inConditions && Object.keys(value).join() === "Condition" ? "Condition" : undefined);
     const args = intrinsic !== undefined ? value[intrinsic] : undefined;
     switch (intrinsic) {
         case "Ref":
@@ -485,7 +491,14 @@ function checkReferences(
                 if (PSEUDO_PARAMETERS.has(variable)) continue;
                 const dot = variable.indexOf(".");
                 if (dot > 0) {
-                    checkGetAtt(db, variable.slice(0, dot), variable.slice(dot + 1), `${where}: !Sub \${${variable}}:`, scope, problems);
+                    checkGetAtt(
+                        db,
+                        variable.slice(0, dot),
+                        variable.slice(dot + 1),
+                        `${where}: !Sub \${${variable}}:`,
+                        scope,
+                        problems,
+                    );
                     continue;
                 }
                 problems.push(

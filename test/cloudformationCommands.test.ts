@@ -3,7 +3,12 @@ import { BUILD_ACTIONS, cloudFormationCommands, COMMANDS_LIMITS } from "../artif
 import { runCommands, substituteVariables } from "./helpers/shell";
 
 const TARGET = "222222222222";
-const commands = cloudFormationCommands({ suffix: "", targetAccountId: TARGET, parametersFile: "cloudformation/parameters-default.json", templateFile: "cloudformation/template.yaml" });
+const commands = cloudFormationCommands({
+    suffix: "",
+    targetAccountId: TARGET,
+    parametersFile: "cloudformation/parameters-default.json",
+    templateFile: "cloudformation/template.yaml",
+});
 const variables = {
     TARGET_ROLE_ARN: `arn:aws:iam::${TARGET}:role/xacct-cloudformation-deploy`,
     BUILD_STACK_NAME: "xacct-workload-default",
@@ -11,7 +16,15 @@ const variables = {
 };
 const run = (action: string, env: Record<string, string> = {}) =>
     runCommands(substituteVariables(commands, { ...variables, BUILD_ACTION: action }), env);
-const awsOps = (calls: string[]) => calls.filter((c) => c.startsWith("aws cloudformation")).map((c) => c.split(" ").slice(1, c.startsWith("aws cloudformation wait") ? 4 : 3).join(" "));
+const awsOps = (calls: string[]) =>
+    calls
+        .filter((c) => c.startsWith("aws cloudformation"))
+        .map((c) =>
+            c
+                .split(" ")
+                .slice(1, c.startsWith("aws cloudformation wait") ? 4 : 3)
+                .join(" "),
+        );
 
 describe("Commands action shell (method 2)", () => {
     it("fits the action's limits: at most 50 commands, each one line of at most 1000 characters", () => {
@@ -23,8 +36,14 @@ describe("Commands action shell (method 2)", () => {
     });
     it("takes target, stack, roles and action from the seed's pipeline variables, suffixed per target", () => {
         const text = commands.join("\n");
-        for (const v of ["TARGET_ROLE_ARN", "BUILD_STACK_NAME", "CFN_ROLE_ARN", "BUILD_ACTION"]) expect(text).to.include(`#{variables.${v}}`);
-        const prod = cloudFormationCommands({ suffix: "_PROD", targetAccountId: TARGET, parametersFile: "p.json", templateFile: "t.yaml" }).join("\n");
+        for (const v of ["TARGET_ROLE_ARN", "BUILD_STACK_NAME", "CFN_ROLE_ARN", "BUILD_ACTION"])
+            expect(text).to.include(`#{variables.${v}}`);
+        const prod = cloudFormationCommands({
+            suffix: "_PROD",
+            targetAccountId: TARGET,
+            parametersFile: "p.json",
+            templateFile: "t.yaml",
+        }).join("\n");
         expect(prod).to.include("#{variables.TARGET_ROLE_ARN_PROD}").and.include("#{variables.BUILD_ACTION}");
     });
     it("passes the execution role, the template, the parameters and only the needed capability on every stack operation", () => {
@@ -37,7 +56,10 @@ describe("Commands action shell (method 2)", () => {
             }
         }
         const create = commands.find((c) => c.includes("aws cloudformation create-stack"))!;
-        expect(create).to.include('--template-body "file://cloudformation/template.yaml"').and.include('--parameters "file://cloudformation/parameters-default.json"').and.include("--capabilities CAPABILITY_NAMED_IAM");
+        expect(create)
+            .to.include('--template-body "file://cloudformation/template.yaml"')
+            .and.include('--parameters "file://cloudformation/parameters-default.json"')
+            .and.include("--capabilities CAPABILITY_NAMED_IAM");
         expect(commands.join("\n")).to.not.include("CAPABILITY_AUTO_EXPAND");
     });
 
@@ -45,16 +67,26 @@ describe("Commands action shell (method 2)", () => {
         it("assumes the deploy role first, checks the account, then creates a new stack and waits for it", () => {
             const r = run("deploy");
             expect(r.status, r.stderr).to.equal(0);
-            expect(r.calls[0]).to.equal(`aws sts assume-role --role-arn ${variables.TARGET_ROLE_ARN} --role-session-name codepipeline-cloudformation --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text`);
+            expect(r.calls[0]).to.equal(
+                `aws sts assume-role --role-arn ${variables.TARGET_ROLE_ARN} --role-session-name codepipeline-cloudformation --query Credentials.[AccessKeyId,SecretAccessKey,SessionToken] --output text`,
+            );
             expect(r.calls[1]).to.equal("aws sts get-caller-identity --query Account --output text");
-            expect(awsOps(r.calls)).to.deep.equal(["cloudformation describe-stacks", "cloudformation create-stack", "cloudformation wait stack-create-complete"]);
+            expect(awsOps(r.calls)).to.deep.equal([
+                "cloudformation describe-stacks",
+                "cloudformation create-stack",
+                "cloudformation wait stack-create-complete",
+            ]);
             expect(r.calls.find((c) => c.includes("create-stack"))).to.include(`--role-arn ${variables.CFN_ROLE_ARN}`);
         });
         it("updates an existing stack instead of failing on create (deploying twice works)", () => {
             for (const action of ["deploy", "create-stack", "update-stack"]) {
                 const r = run(action, { STUB_STATUS: "CREATE_COMPLETE" });
                 expect(r.status, r.stderr).to.equal(0);
-                expect(awsOps(r.calls)).to.deep.equal(["cloudformation describe-stacks", "cloudformation update-stack", "cloudformation wait stack-update-complete"]);
+                expect(awsOps(r.calls)).to.deep.equal([
+                    "cloudformation describe-stacks",
+                    "cloudformation update-stack",
+                    "cloudformation wait stack-update-complete",
+                ]);
             }
         });
         it("succeeds when there is nothing to update", () => {
@@ -78,14 +110,21 @@ describe("Commands action shell (method 2)", () => {
             const r = run("deploy", { STUB_STATUS: "ROLLBACK_COMPLETE" });
             expect(r.status, r.stderr).to.equal(0);
             expect(awsOps(r.calls)).to.deep.equal([
-                "cloudformation describe-stacks", "cloudformation delete-stack", "cloudformation wait stack-delete-complete",
-                "cloudformation create-stack", "cloudformation wait stack-create-complete",
+                "cloudformation describe-stacks",
+                "cloudformation delete-stack",
+                "cloudformation wait stack-delete-complete",
+                "cloudformation create-stack",
+                "cloudformation wait stack-create-complete",
             ]);
         });
         it("deletes the stack with delete-stack, through the execution role, and waits", () => {
             const r = run("delete-stack", { STUB_STATUS: "CREATE_COMPLETE" });
             expect(r.status, r.stderr).to.equal(0);
-            expect(awsOps(r.calls)).to.deep.equal(["cloudformation describe-stacks", "cloudformation delete-stack", "cloudformation wait stack-delete-complete"]);
+            expect(awsOps(r.calls)).to.deep.equal([
+                "cloudformation describe-stacks",
+                "cloudformation delete-stack",
+                "cloudformation wait stack-delete-complete",
+            ]);
             expect(r.calls.find((c) => c.includes("delete-stack"))).to.include(`--role-arn ${variables.CFN_ROLE_ARN}`);
         });
         it("treats deleting a missing stack as done", () => {

@@ -46,7 +46,10 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
             const instance = (template.Resources as Obj)[logicalIdOf(template, "AWS::EC2::Instance")];
             expect(instance.Properties.ImageId).to.deep.equal({ Ref: "ImageId" });
             const outputs = template.Outputs as Obj;
-            expect(outputs.InstanceProfileArn.Value).to.have.property("Fn::GetAtt").that.is.an("array").with.lengthOf(2);
+            expect(outputs.InstanceProfileArn.Value)
+                .to.have.property("Fn::GetAtt")
+                .that.is.an("array")
+                .with.lengthOf(2);
         });
 
         it("validates against the spec with zero problems", function () {
@@ -100,7 +103,12 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
             const t = copy();
             const id = logicalIdOf(t, "AWS::EC2::Instance");
             t.Resources[id].Properties.ImageIdd = "ami-12345678";
-            expectProblem(validateTemplate(t, spec), `Resources.${id}.Properties.ImageIdd`, "unknown property", "AWS::EC2::Instance");
+            expectProblem(
+                validateTemplate(t, spec),
+                `Resources.${id}.Properties.ImageIdd`,
+                "unknown property",
+                "AWS::EC2::Instance",
+            );
         });
 
         it("unknown nested properties (MetadataOptions, BlockDeviceMappings[].Ebs, Tags[])", function () {
@@ -130,7 +138,12 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
             const t = copy();
             const id = logicalIdOf(t, "AWS::IAM::Role");
             delete t.Resources[id].Properties.AssumeRolePolicyDocument;
-            expectProblem(validateTemplate(t, spec), `Resources.${id}.Properties`, "missing required", "AssumeRolePolicyDocument");
+            expectProblem(
+                validateTemplate(t, spec),
+                `Resources.${id}.Properties`,
+                "missing required",
+                "AssumeRolePolicyDocument",
+            );
         });
 
         it("a missing required nested property (tag without Value)", function () {
@@ -159,7 +172,13 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
         it("a !GetAtt of an attribute the resource type does not have", function () {
             const t = copy();
             t.Outputs.InstanceProfileArn.Value = { "Fn::GetAtt": ["InstanceProfile", "Nope"] };
-            expectProblem(validateTemplate(t, spec), "Outputs.InstanceProfileArn", "InstanceProfile.Nope", "AWS::IAM::InstanceProfile", "Arn");
+            expectProblem(
+                validateTemplate(t, spec),
+                "Outputs.InstanceProfileArn",
+                "InstanceProfile.Nope",
+                "AWS::IAM::InstanceProfile",
+                "Arn",
+            );
         });
 
         it("a !GetAtt of a resource that does not exist (also inside !Sub)", function () {

@@ -43,7 +43,10 @@ interface Scenario extends Json {
     pulumi: {
         loggedIn: boolean;
         backendUrl?: string;
-        stacks: Record<string, { resources?: number; config?: Record<string, string>; outputs?: Record<string, string> }>;
+        stacks: Record<
+            string,
+            { resources?: number; config?: Record<string, string>; outputs?: Record<string, string> }
+        >;
         upOutputs?: Record<string, Record<string, string>>;
     };
 }
@@ -111,7 +114,11 @@ after(() => {
     for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function run(args: string[], scenario: Scenario, opts: { env?: Record<string, string | undefined>; path?: string } = {}): Run {
+function run(
+    args: string[],
+    scenario: Scenario,
+    opts: { env?: Record<string, string | undefined>; path?: string } = {},
+): Run {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-"));
     tmpDirs.push(tmp);
     const scenarioFile = path.join(tmp, "scenario.json");
@@ -137,7 +144,12 @@ function run(args: string[], scenario: Scenario, opts: { env?: Record<string, st
     // stdin is a pipe, not a terminal: the script must assume -y.
     const r = spawnSync("bash", [SCRIPT, ...args], { cwd: REPO, env, input: "", encoding: "utf8", timeout: 60000 });
     const calls: Call[] = fs.existsSync(log)
-        ? fs.readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call)
+        ? fs
+              .readFileSync(log, "utf8")
+              .trim()
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as Call)
         : [];
     return {
         status: r.status,
@@ -153,7 +165,10 @@ function run(args: string[], scenario: Scenario, opts: { env?: Record<string, st
 /** Index of the first call whose arguments start with `prefix` (and match the profile if given). */
 function indexOf(r: Run, tool: Call["tool"], prefix: string[], profile?: string): number {
     return r.calls.findIndex(
-        (c) => c.tool === tool && prefix.every((a, i) => c.args[i] === a) && (profile === undefined || c.profile === profile),
+        (c) =>
+            c.tool === tool &&
+            prefix.every((a, i) => c.args[i] === a) &&
+            (profile === undefined || c.profile === profile),
     );
 }
 function lastIndexOf(r: Run, tool: Call["tool"], prefix: string[]): number {
@@ -180,7 +195,9 @@ function configSets(r: Run, stack: string): Record<string, string> {
 function expectNothingChanged(r: Run): void {
     const changing = r.calls.filter(
         (c) =>
-            (c.tool === "pulumi" && (["up", "destroy", "login"].includes(c.args[0]) || (c.args[0] === "config" && ["set", "rm"].includes(c.args[1])))) ||
+            (c.tool === "pulumi" &&
+                (["up", "destroy", "login"].includes(c.args[0]) ||
+                    (c.args[0] === "config" && ["set", "rm"].includes(c.args[1])))) ||
             (c.tool === "pulumi" && c.args[0] === "stack" && c.args[1] === "select") ||
             (c.tool === "aws" && ["start-pipeline-execution", "delete-objects", "delete-bucket"].includes(c.args[1])),
     );
@@ -201,7 +218,16 @@ describe("scripts/deploy-all.sh", () => {
             const selectTarget = indexOf(r, "pulumi", ["stack", "select", "--create", "target"]);
             const firstTargetSet = indexOf(r, "pulumi", ["config", "set", "--stack", "target"]);
             const upTarget = lastIndexOf(r, "pulumi", ["up"]);
-            for (const i of [stsCicd, stsTarget, firstSet, selectCicd, upCicd, selectTarget, firstTargetSet, upTarget]) {
+            for (const i of [
+                stsCicd,
+                stsTarget,
+                firstSet,
+                selectCicd,
+                upCicd,
+                selectTarget,
+                firstTargetSet,
+                upTarget,
+            ]) {
                 expect(i).to.be.greaterThan(-1);
             }
             expect(stsCicd).to.be.lessThan(firstSet);
@@ -263,12 +289,23 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.stdout.match(/Proceed\? \[y\/N\]/g)).to.have.length(1);
             expect(r.stdout).to.include("Aborted: nothing changed.");
             expect(r.status).to.not.equal(0);
-            const calls = fs.readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Call);
-            expect(calls.filter((c) => ["up", "destroy"].includes(c.args[0]) || c.args[1] === "set" || c.args[1] === "select")).to.deep.equal([]);
+            const calls = fs
+                .readFileSync(log, "utf8")
+                .trim()
+                .split("\n")
+                .map((l) => JSON.parse(l) as Call);
+            expect(
+                calls.filter(
+                    (c) => ["up", "destroy"].includes(c.args[0]) || c.args[1] === "set" || c.args[1] === "select",
+                ),
+            ).to.deep.equal([]);
         });
 
         it("passes -r, -m, -s and -o through to the stacks' config", () => {
-            const r = run([...DEPLOY, "-r", "us-west-2", "-m", "cloudformation", "-s", "MyWorkload", "-o", "acme"], baseScenario());
+            const r = run(
+                [...DEPLOY, "-r", "us-west-2", "-m", "cloudformation", "-s", "MyWorkload", "-o", "acme"],
+                baseScenario(),
+            );
             expect(r.status, r.output).to.equal(0);
             expect(configSets(r, "cicd")).to.include({
                 "aws:region": "us-west-2",
@@ -299,10 +336,16 @@ describe("scripts/deploy-all.sh", () => {
 
         it("redeploys over a torn-down (empty) cicd stack whose config is stale: new account and region allowed", () => {
             const s = baseScenario();
-            s.pulumi.stacks.cicd = { resources: 0, config: { "aws:region": "us-east-1", [`${NS}:targetAccountId`]: "333333333333" } };
+            s.pulumi.stacks.cicd = {
+                resources: 0,
+                config: { "aws:region": "us-east-1", [`${NS}:targetAccountId`]: "333333333333" },
+            };
             const r = run([...DEPLOY, "-r", "eu-central-1"], s);
             expect(r.status, r.output).to.equal(0);
-            expect(configSets(r, "cicd")).to.include({ "aws:region": "eu-central-1", [`${NS}:targetAccountId`]: TARGET });
+            expect(configSets(r, "cicd")).to.include({
+                "aws:region": "eu-central-1",
+                [`${NS}:targetAccountId`]: TARGET,
+            });
         });
 
         it("without -m keeps the methods of an existing cicd stack", () => {
@@ -415,7 +458,9 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.status, r.output).to.equal(0);
 
             const starts = callsOf(r, "aws", ["codepipeline", "start-pipeline-execution"]);
-            expect(starts.map((c) => [opt(c, "--name"), opt(c, "--variables"), c.profile, opt(c, "--region")])).to.deep.equal([
+            expect(
+                starts.map((c) => [opt(c, "--name"), opt(c, "--variables"), c.profile, opt(c, "--region")]),
+            ).to.deep.equal([
                 [OUTPUTS.terraformPipelineName, "name=TF_ACTION,value=destroy", "ci", "eu-west-2"],
                 [OUTPUTS.cloudformationPipelineName, "name=BUILD_ACTION,value=delete-stack", "ci", "eu-west-2"],
             ]);
@@ -435,15 +480,27 @@ describe("scripts/deploy-all.sh", () => {
             expect(destroyTarget).to.be.lessThan(firstDelete);
             expect(lastDelete).to.be.lessThan(destroyCicd);
             // The state bucket's name was read before the cicd stack was destroyed.
-            expect(indexOf(r, "pulumi", ["stack", "output", "--stack", "cicd", "stateBucketName"])).to.be.lessThan(destroyCicd);
+            expect(indexOf(r, "pulumi", ["stack", "output", "--stack", "cicd", "stateBucketName"])).to.be.lessThan(
+                destroyCicd,
+            );
 
             // Every version and delete marker of the artifact bucket (and only that bucket) was deleted.
             const deletes = callsOf(r, "aws", ["s3api", "delete-objects"]);
-            expect(deletes.every((c) => opt(c, "--bucket") === OUTPUTS.artifactBucketName && c.profile === "ci")).to.equal(true);
+            expect(
+                deletes.every((c) => opt(c, "--bucket") === OUTPUTS.artifactBucketName && c.profile === "ci"),
+            ).to.equal(true);
             expect(deletes.length).to.equal(2); // page size 2 in the scenario
             const deleted = deletes.flatMap((c) => c.input!.Objects.map((o) => `${o.Key}@${o.VersionId}`)).sort();
-            expect(deleted).to.deep.equal(["build/b.zip@null", "source/a.zip@m1", "source/a.zip@v1", "source/a.zip@v2"]);
-            expect((r.scenario.buckets as Json)[OUTPUTS.artifactBucketName]).to.deep.include({ versions: [], deleteMarkers: [] });
+            expect(deleted).to.deep.equal([
+                "build/b.zip@null",
+                "source/a.zip@m1",
+                "source/a.zip@v1",
+                "source/a.zip@v2",
+            ]);
+            expect((r.scenario.buckets as Json)[OUTPUTS.artifactBucketName]).to.deep.include({
+                versions: [],
+                deleteMarkers: [],
+            });
 
             // The state bucket is kept and named.
             expect(callsOf(r, "aws", ["s3api", "delete-bucket"])).to.deep.equal([]);
@@ -461,7 +518,9 @@ describe("scripts/deploy-all.sh", () => {
             expect(stateCalls.length).to.be.greaterThan(0);
             expect(stateCalls.every(({ i }) => i > destroyCicd)).to.equal(true);
             const deleteBucket = callsOf(r, "aws", ["s3api", "delete-bucket"]);
-            expect(deleteBucket.map((c) => [opt(c, "--bucket"), c.profile])).to.deep.equal([[OUTPUTS.stateBucketName, "ci"]]);
+            expect(deleteBucket.map((c) => [opt(c, "--bucket"), c.profile])).to.deep.equal([
+                [OUTPUTS.stateBucketName, "ci"],
+            ]);
             expect(r.scenario.buckets).not.to.have.property(OUTPUTS.stateBucketName);
         });
 
@@ -478,9 +537,13 @@ describe("scripts/deploy-all.sh", () => {
             // -y (stdin is not a terminal): nobody to ask, so the script does not approve by itself.
             expect(callsOf(r, "aws", ["codepipeline", "put-approval-result"])).to.deep.equal([]);
             // The approval is reported once, not on every poll.
-            const states = callsOf(r, "aws", ["codepipeline", "get-pipeline-state"]).filter((c) => opt(c, "--name") === OUTPUTS.terraformPipelineName);
+            const states = callsOf(r, "aws", ["codepipeline", "get-pipeline-state"]).filter(
+                (c) => opt(c, "--name") === OUTPUTS.terraformPipelineName,
+            );
             expect(states).to.have.length(1);
-            expect(indexOf(r, "pulumi", ["destroy"])).to.be.greaterThan(lastIndexOf(r, "aws", ["codepipeline", "get-pipeline-execution"]));
+            expect(indexOf(r, "pulumi", ["destroy"])).to.be.greaterThan(
+                lastIndexOf(r, "aws", ["codepipeline", "get-pipeline-execution"]),
+            );
         });
 
         it("stops before any pulumi destroy when a workload destroy run fails", () => {
@@ -522,18 +585,65 @@ describe("scripts/deploy-all.sh", () => {
     });
 
     describe("refusals: non-zero exit, a message naming the problem, no change", () => {
-        const cases: { name: string; args: string[]; scenario?: (s: Scenario) => void; env?: Record<string, string | undefined>; code?: number; message: RegExp }[] = [
+        const cases: {
+            name: string;
+            args: string[];
+            scenario?: (s: Scenario) => void;
+            env?: Record<string, string | undefined>;
+            code?: number;
+            message: RegExp;
+        }[] = [
             { name: "unknown flag", args: [...DEPLOY, "-x"], code: 2, message: /unknown option -x/ },
-            { name: "flag without its value", args: ["-c", "ci", "-t", "tg", "-n", SUBNET, "-g"], code: 2, message: /-g needs a value/ },
+            {
+                name: "flag without its value",
+                args: ["-c", "ci", "-t", "tg", "-n", SUBNET, "-g"],
+                code: 2,
+                message: /-g needs a value/,
+            },
             { name: "stray argument", args: [...DEPLOY, "extra"], code: 2, message: /unexpected argument/ },
-            { name: "missing -c", args: ["-t", "tg", "-n", SUBNET, "-g", SG], code: 2, message: /-c PROFILE is required/ },
-            { name: "missing -t", args: ["-c", "ci", "-n", SUBNET, "-g", SG], code: 2, message: /-t PROFILE is required/ },
-            { name: "missing -n", args: ["-c", "ci", "-t", "tg", "-g", SG], code: 2, message: /-n SUBNET_ID is required/ },
-            { name: "missing -g", args: ["-c", "ci", "-t", "tg", "-n", SUBNET], code: 2, message: /-g SECURITY_GROUP_ID is required/ },
+            {
+                name: "missing -c",
+                args: ["-t", "tg", "-n", SUBNET, "-g", SG],
+                code: 2,
+                message: /-c PROFILE is required/,
+            },
+            {
+                name: "missing -t",
+                args: ["-c", "ci", "-n", SUBNET, "-g", SG],
+                code: 2,
+                message: /-t PROFILE is required/,
+            },
+            {
+                name: "missing -n",
+                args: ["-c", "ci", "-t", "tg", "-g", SG],
+                code: 2,
+                message: /-n SUBNET_ID is required/,
+            },
+            {
+                name: "missing -g",
+                args: ["-c", "ci", "-t", "tg", "-n", SUBNET],
+                code: 2,
+                message: /-g SECURITY_GROUP_ID is required/,
+            },
             { name: "missing -t with -d", args: ["-d", "-c", "ci"], code: 2, message: /-t PROFILE is required/ },
-            { name: "bad subnet", args: ["-c", "ci", "-t", "tg", "-n", "subnet-XYZ", "-g", SG], code: 2, message: /-n: 'subnet-XYZ' is not a subnet id/ },
-            { name: "bad security group", args: ["-c", "ci", "-t", "tg", "-n", SUBNET, "-g", "sg-12"], code: 2, message: /-g: 'sg-12' is not a security group id/ },
-            { name: "bad region", args: [...DEPLOY, "-r", "europe"], code: 2, message: /-r: 'europe' is not an AWS region/ },
+            {
+                name: "bad subnet",
+                args: ["-c", "ci", "-t", "tg", "-n", "subnet-XYZ", "-g", SG],
+                code: 2,
+                message: /-n: 'subnet-XYZ' is not a subnet id/,
+            },
+            {
+                name: "bad security group",
+                args: ["-c", "ci", "-t", "tg", "-n", SUBNET, "-g", "sg-12"],
+                code: 2,
+                message: /-g: 'sg-12' is not a security group id/,
+            },
+            {
+                name: "bad region",
+                args: [...DEPLOY, "-r", "europe"],
+                code: 2,
+                message: /-r: 'europe' is not an AWS region/,
+            },
             { name: "bad methods", args: [...DEPLOY, "-m", "terraform,cdk"], code: 2, message: /-m: 'terraform,cdk'/ },
             { name: "bad stack name", args: [...DEPLOY, "-s", "1-bad_name"], code: 2, message: /-s: '1-bad_name'/ },
             { name: "-P without -d", args: [...DEPLOY, "-P"], code: 2, message: /-P is only valid with -d/ },
@@ -656,16 +766,48 @@ describe("scripts/deploy-all.sh", () => {
         /** dev, staging, prod: profiles dev, stg, prd; an approval before prod. */
         function entries(): Entry[] {
             return [
-                { name: "dev", profile: "dev", subnetId: "subnet-0aaaaaaaaaaaaaaaa", securityGroupId: "sg-0aaaaaaaaaaaaaaaa" },
-                { name: "staging", profile: "stg", subnetId: "subnet-0bbbbbbbbbbbbbbbb", securityGroupId: "sg-0bbbbbbbbbbbbbbbb" },
-                { name: "prod", profile: "prd", subnetId: "subnet-0cccccccccccccccc", securityGroupId: "sg-0cccccccccccccccc", requireApproval: true },
+                {
+                    name: "dev",
+                    profile: "dev",
+                    subnetId: "subnet-0aaaaaaaaaaaaaaaa",
+                    securityGroupId: "sg-0aaaaaaaaaaaaaaaa",
+                },
+                {
+                    name: "staging",
+                    profile: "stg",
+                    subnetId: "subnet-0bbbbbbbbbbbbbbbb",
+                    securityGroupId: "sg-0bbbbbbbbbbbbbbbb",
+                },
+                {
+                    name: "prod",
+                    profile: "prd",
+                    subnetId: "subnet-0cccccccccccccccc",
+                    securityGroupId: "sg-0cccccccccccccccc",
+                    requireApproval: true,
+                },
             ];
         }
         /** What the cicd stack's cross-account-pipeline:targets must hold for entries(). */
         const EXPECTED = [
-            { name: "dev", accountId: DEV, subnetId: "subnet-0aaaaaaaaaaaaaaaa", securityGroupId: "sg-0aaaaaaaaaaaaaaaa" },
-            { name: "staging", accountId: STAGING, subnetId: "subnet-0bbbbbbbbbbbbbbbb", securityGroupId: "sg-0bbbbbbbbbbbbbbbb" },
-            { name: "prod", accountId: PROD, subnetId: "subnet-0cccccccccccccccc", securityGroupId: "sg-0cccccccccccccccc", requireApproval: true },
+            {
+                name: "dev",
+                accountId: DEV,
+                subnetId: "subnet-0aaaaaaaaaaaaaaaa",
+                securityGroupId: "sg-0aaaaaaaaaaaaaaaa",
+            },
+            {
+                name: "staging",
+                accountId: STAGING,
+                subnetId: "subnet-0bbbbbbbbbbbbbbbb",
+                securityGroupId: "sg-0bbbbbbbbbbbbbbbb",
+            },
+            {
+                name: "prod",
+                accountId: PROD,
+                subnetId: "subnet-0cccccccccccccccc",
+                securityGroupId: "sg-0cccccccccccccccc",
+                requireApproval: true,
+            },
         ];
         const STACKS = ["target-dev", "target-staging", "target-prod"];
         const PROFILES = ["dev", "stg", "prd"];
@@ -694,13 +836,16 @@ describe("scripts/deploy-all.sh", () => {
                     config: { "aws:region": "eu-west-2", [`${NS}:targets`]: JSON.stringify(EXPECTED) },
                     outputs: { ...OUTPUTS },
                 },
-                ...Object.fromEntries(STACKS.map((st) => [st, { resources: 4, config: { "aws:region": "eu-west-2" } }])),
+                ...Object.fromEntries(
+                    STACKS.map((st) => [st, { resources: 4, config: { "aws:region": "eu-west-2" } }]),
+                ),
             };
             return s;
         }
         const deployArgs = (file: string): string[] => ["-c", "ci", "-T", file];
         const teardownArgs = (file: string): string[] => ["-d", "-c", "ci", "-T", file];
-        const stsProfiles = (r: Run): (string | null)[] => callsOf(r, "aws", ["sts", "get-caller-identity"]).map((c) => c.profile);
+        const stsProfiles = (r: Run): (string | null)[] =>
+            callsOf(r, "aws", ["sts", "get-caller-identity"]).map((c) => c.profile);
 
         describe("deploy", () => {
             it("checks every profile first, sets the targets list with the profiles' accounts, ups cicd, then each target-<name> in list order with its own profile", () => {
@@ -777,10 +922,20 @@ describe("scripts/deploy-all.sh", () => {
                 expect(r.status, r.output).to.equal(0);
                 const rms = callsOf(r, "pulumi", ["config", "rm"]);
                 expect(rms.map((c) => c.args)).to.deep.equal(
-                    ["targetAccountId", "subnetId", "securityGroupId", "cfnStackName"].map((k) => ["config", "rm", "--stack", "cicd", `${NS}:${k}`]),
+                    ["targetAccountId", "subnetId", "securityGroupId", "cfnStackName"].map((k) => [
+                        "config",
+                        "rm",
+                        "--stack",
+                        "cicd",
+                        `${NS}:${k}`,
+                    ]),
                 );
                 expect(lastIndexOf(r, "pulumi", ["config", "rm"])).to.be.lessThan(indexOf(r, "pulumi", ["up"]));
-                expect(Object.keys(r.scenario.pulumi.stacks.cicd.config!).sort()).to.deep.equal(["aws:region", `${NS}:methods`, `${NS}:targets`]);
+                expect(Object.keys(r.scenario.pulumi.stacks.cicd.config!).sort()).to.deep.equal([
+                    "aws:region",
+                    `${NS}:methods`,
+                    `${NS}:targets`,
+                ]);
             });
 
             it("re-runs idempotently over live stacks with the same accounts, keeping the stack's region", () => {
@@ -796,7 +951,15 @@ describe("scripts/deploy-all.sh", () => {
 
             it("adds a target to a live stack, and warns about a target the file drops", () => {
                 const s = multiDeployedScenario();
-                const live = [...EXPECTED, { name: "qa", accountId: "555555555555", subnetId: "subnet-0dddddddddddddddd", securityGroupId: "sg-0dddddddddddddddd" }];
+                const live = [
+                    ...EXPECTED,
+                    {
+                        name: "qa",
+                        accountId: "555555555555",
+                        subnetId: "subnet-0dddddddddddddddd",
+                        securityGroupId: "sg-0dddddddddddddddd",
+                    },
+                ];
                 s.pulumi.stacks.cicd.config![`${NS}:targets`] = JSON.stringify(live.filter((t) => t.name !== "prod"));
                 const r = run(deployArgs(targetsFile()), s);
                 expect(r.status, r.output).to.equal(0);
@@ -845,7 +1008,11 @@ describe("scripts/deploy-all.sh", () => {
                 expect(lastPoll).to.be.lessThan(firstDestroy);
                 expect(destroyDev).to.be.lessThan(firstDelete);
                 expect(lastDelete).to.be.lessThan(destroyCicd);
-                expect(callsOf(r, "aws", ["s3api", "delete-objects"]).every((c) => opt(c, "--bucket") === OUTPUTS.artifactBucketName)).to.equal(true);
+                expect(
+                    callsOf(r, "aws", ["s3api", "delete-objects"]).every(
+                        (c) => opt(c, "--bucket") === OUTPUTS.artifactBucketName,
+                    ),
+                ).to.equal(true);
                 expect(callsOf(r, "aws", ["s3api", "delete-bucket"])).to.deep.equal([]);
                 for (const st of [...STACKS, "cicd"]) expect(r.scenario.pulumi.stacks[st].resources, st).to.equal(0);
             });
@@ -875,12 +1042,22 @@ describe("scripts/deploy-all.sh", () => {
 
             it("refuses, changing nothing, when the live cicd stack has a target the file does not list whose stack is not destroyed", () => {
                 const s = multiDeployedScenario();
-                const live = [...EXPECTED, { name: "qa", accountId: "555555555555", subnetId: "subnet-0dddddddddddddddd", securityGroupId: "sg-0dddddddddddddddd" }];
+                const live = [
+                    ...EXPECTED,
+                    {
+                        name: "qa",
+                        accountId: "555555555555",
+                        subnetId: "subnet-0dddddddddddddddd",
+                        securityGroupId: "sg-0dddddddddddddddd",
+                    },
+                ];
                 s.pulumi.stacks.cicd.config![`${NS}:targets`] = JSON.stringify(live);
                 s.pulumi.stacks["target-qa"] = { resources: 4, config: {} };
                 const r = run(teardownArgs(targetsFile()), s);
                 expect(r.status).to.equal(1);
-                expect(r.stderr).to.match(/also deploys the target qa \(account 555555555555\).*target-qa is not destroyed/);
+                expect(r.stderr).to.match(
+                    /also deploys the target qa \(account 555555555555\).*target-qa is not destroyed/,
+                );
                 expectNothingChanged(r);
             });
         });
@@ -901,23 +1078,78 @@ describe("scripts/deploy-all.sh", () => {
                 /** The file is refused before any profile is checked. */
                 noCalls?: boolean;
             }[] = [
-                { name: "-T with -t", args: (f) => ["-c", "ci", "-T", f, "-t", "tg"], code: 2, message: /-T cannot be combined with -t/, noCalls: true },
-                { name: "-T with -n and -g", args: (f) => ["-c", "ci", "-n", SUBNET, "-g", SG, "-T", f], code: 2, message: /-T cannot be combined with -n -g/, noCalls: true },
-                { name: "-T with -s", args: (f) => ["-c", "ci", "-T", f, "-s", "MyWorkload"], code: 2, message: /-s cannot be combined with -T/, noCalls: true },
-                { name: "-T with -t when tearing down", args: (f) => ["-d", "-c", "ci", "-t", "tg", "-T", f], code: 2, message: /-T cannot be combined with -t/, noCalls: true },
-                { name: "a TARGETS_FILE that does not exist", args: (f) => ["-c", "ci", "-T", `${f}.missing`], code: 2, message: /-T: '.*targets\.json\.missing' is not a readable file/, noCalls: true },
-                { name: "bad JSON", content: '[{ "name": "dev", ', message: /-T .*targets\.json: not valid JSON/, noCalls: true },
-                { name: "not a list", content: { name: "dev" }, message: /must be a non-empty JSON list/, noCalls: true },
+                {
+                    name: "-T with -t",
+                    args: (f) => ["-c", "ci", "-T", f, "-t", "tg"],
+                    code: 2,
+                    message: /-T cannot be combined with -t/,
+                    noCalls: true,
+                },
+                {
+                    name: "-T with -n and -g",
+                    args: (f) => ["-c", "ci", "-n", SUBNET, "-g", SG, "-T", f],
+                    code: 2,
+                    message: /-T cannot be combined with -n -g/,
+                    noCalls: true,
+                },
+                {
+                    name: "-T with -s",
+                    args: (f) => ["-c", "ci", "-T", f, "-s", "MyWorkload"],
+                    code: 2,
+                    message: /-s cannot be combined with -T/,
+                    noCalls: true,
+                },
+                {
+                    name: "-T with -t when tearing down",
+                    args: (f) => ["-d", "-c", "ci", "-t", "tg", "-T", f],
+                    code: 2,
+                    message: /-T cannot be combined with -t/,
+                    noCalls: true,
+                },
+                {
+                    name: "a TARGETS_FILE that does not exist",
+                    args: (f) => ["-c", "ci", "-T", `${f}.missing`],
+                    code: 2,
+                    message: /-T: '.*targets\.json\.missing' is not a readable file/,
+                    noCalls: true,
+                },
+                {
+                    name: "bad JSON",
+                    content: '[{ "name": "dev", ',
+                    message: /-T .*targets\.json: not valid JSON/,
+                    noCalls: true,
+                },
+                {
+                    name: "not a list",
+                    content: { name: "dev" },
+                    message: /must be a non-empty JSON list/,
+                    noCalls: true,
+                },
                 { name: "an empty list", content: [], message: /must be a non-empty JSON list/, noCalls: true },
-                { name: "an entry that is not an object", content: [...entries(), "qa"], message: /entry \[3\] must be an object/, noCalls: true },
+                {
+                    name: "an entry that is not an object",
+                    content: [...entries(), "qa"],
+                    message: /entry \[3\] must be an object/,
+                    noCalls: true,
+                },
                 {
                     name: "duplicate name",
                     content: withEntry(2, { name: "dev" }),
                     message: /entry \[2\] \(dev\): the name dev is used twice \(also entry \[0\]\)/,
                     noCalls: true,
                 },
-                { name: "bad name", content: withEntry(1, { name: "Staging" }), message: /entry \[1\]: name "Staging" is not a target name/, noCalls: true },
-                { name: "the reserved name default", content: withEntry(1, { name: "default" }), message: /entry \[1\] \(default\): the name default is reserved/, noCalls: true },
+                {
+                    name: "bad name",
+                    content: withEntry(1, { name: "Staging" }),
+                    message: /entry \[1\]: name "Staging" is not a target name/,
+                    noCalls: true,
+                },
+                {
+                    name: "the reserved name default",
+                    content: withEntry(1, { name: "default" }),
+                    message: /entry \[1\] \(default\): the name default is reserved/,
+                    noCalls: true,
+                },
                 {
                     name: "bad subnet in an entry",
                     content: withEntry(1, { subnetId: "subnet-XYZ" }),
@@ -930,13 +1162,29 @@ describe("scripts/deploy-all.sh", () => {
                     message: /entry \[2\] \(prod\): securityGroupId "sg-12" is not a security group id/,
                     noCalls: true,
                 },
-                { name: "an entry without a profile", content: withEntry(0, { profile: undefined }), message: /entry \[0\] \(dev\): "profile" is missing/, noCalls: true },
-                { name: "an unknown field (accountId comes from the profile)", content: withEntry(0, { accountId: DEV }), message: /entry \[0\] \(dev\): unknown field\(s\) accountId/, noCalls: true },
-                { name: "bad requireApproval", content: withEntry(2, { requireApproval: "yes" }), message: /entry \[2\] \(prod\): requireApproval must be true or false/, noCalls: true },
+                {
+                    name: "an entry without a profile",
+                    content: withEntry(0, { profile: undefined }),
+                    message: /entry \[0\] \(dev\): "profile" is missing/,
+                    noCalls: true,
+                },
+                {
+                    name: "an unknown field (accountId comes from the profile)",
+                    content: withEntry(0, { accountId: DEV }),
+                    message: /entry \[0\] \(dev\): unknown field\(s\) accountId/,
+                    noCalls: true,
+                },
+                {
+                    name: "bad requireApproval",
+                    content: withEntry(2, { requireApproval: "yes" }),
+                    message: /entry \[2\] \(prod\): requireApproval must be true or false/,
+                    noCalls: true,
+                },
                 {
                     name: "duplicate account",
                     scenario: (s) => ((s.accounts as Record<string, string>).prd = DEV),
-                    message: /-T targets dev \(profile 'dev'\) and prod \(profile 'prd'\) are the same account \(222222222222\)/,
+                    message:
+                        /-T targets dev \(profile 'dev'\) and prod \(profile 'prd'\) are the same account \(222222222222\)/,
                 },
                 {
                     name: "a target in the CI/CD account",
@@ -954,7 +1202,8 @@ describe("scripts/deploy-all.sh", () => {
                         const live = EXPECTED.map((t) => (t.name === "prod" ? { ...t, accountId: "555555555555" } : t));
                         s.pulumi.stacks.cicd = { resources: 9, config: { [`${NS}:targets`]: JSON.stringify(live) } };
                     },
-                    message: /-T target prod: profile 'prd' is account 444444444444, but the cicd stack deploys prod into account 555555555555/,
+                    message:
+                        /-T target prod: profile 'prd' is account 444444444444, but the cicd stack deploys prod into account 555555555555/,
                 },
                 {
                     name: "teardown with a profile in another account than the live cicd stack has for that target",
@@ -963,20 +1212,25 @@ describe("scripts/deploy-all.sh", () => {
                         const live = EXPECTED.map((t) => (t.name === "dev" ? { ...t, accountId: "555555555555" } : t));
                         s.pulumi.stacks.cicd = { resources: 9, config: { [`${NS}:targets`]: JSON.stringify(live) } };
                     },
-                    message: /-T target dev: profile 'dev' is account 222222222222, but the cicd stack deploys dev into account 555555555555/,
+                    message:
+                        /-T target dev: profile 'dev' is account 222222222222, but the cicd stack deploys dev into account 555555555555/,
                 },
                 {
                     name: "a live cicd stack of the single-target form",
                     scenario: (s) => {
                         s.pulumi.stacks.cicd = { resources: 9, config: { [`${NS}:targetAccountId`]: TARGET } };
                     },
-                    message: /deployed with the single-target form \(cross-account-pipeline:targetAccountId=222222222222\)/,
+                    message:
+                        /deployed with the single-target form \(cross-account-pipeline:targetAccountId=222222222222\)/,
                 },
                 {
                     name: "-t over a cicd stack of the multi-target form",
                     args: () => DEPLOY,
                     scenario: (s) => {
-                        s.pulumi.stacks.cicd = { resources: 0, config: { [`${NS}:targets`]: JSON.stringify(EXPECTED) } };
+                        s.pulumi.stacks.cicd = {
+                            resources: 0,
+                            config: { [`${NS}:targets`]: JSON.stringify(EXPECTED) },
+                        };
                     },
                     message: /uses the multi-target form .* with -T TARGETS_FILE instead of -t/,
                 },

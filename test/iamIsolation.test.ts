@@ -12,7 +12,10 @@ import { EvalRequest, EvalResult, Evaluator, Verdict } from "./iam/evaluate";
 
 const STATE_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
 
-const allowAll = (action: string): PolicyDoc => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: action, Resource: "*" }] });
+const allowAll = (action: string): PolicyDoc => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action: action, Resource: "*" }],
+});
 
 /** A bucket policy that lets a whole account do anything with the bucket's objects. */
 const bucketOpenTo = (m: IamModel, accountId: string): PolicyDoc => ({
@@ -31,7 +34,9 @@ const keysOf = (t: CapturedTarget): string[] => [t.contract.stateKey, `${t.contr
 
 /** Target roles of a target, from its own outputs. */
 const rolesOf = (t: CapturedTarget): string[] =>
-    ["terraformDeployRoleArn", "cloudFormationDeployRoleArn", "cloudFormationExecutionRoleArn"].map((k) => t.outputs[k] as string);
+    ["terraformDeployRoleArn", "cloudFormationDeployRoleArn", "cloudFormationExecutionRoleArn"].map(
+        (k) => t.outputs[k] as string,
+    );
 
 for (const n of [1, 2, 5]) {
     describe(`IAM isolation between targets: ${n} target${n === 1 ? "" : "s"}`, function () {
@@ -52,13 +57,18 @@ for (const n of [1, 2, 5]) {
             check = async (label, req, expected) => {
                 const res = await evaluator.evaluate(req);
                 const ok = expected === "denied" ? res.verdict !== "Allowed" : res.verdict === expected;
-                if (!ok) failures.push(`${label}: expected ${expected}, got ${res.verdict} (allowed by ${res.allowedBy.join(", ") || "nothing"})`);
+                if (!ok)
+                    failures.push(
+                        `${label}: expected ${expected}, got ${res.verdict} (allowed by ${res.allowedBy.join(", ") || "nothing"})`,
+                    );
                 return res;
             };
         });
 
         it(`captures ${n} target stack(s), each with its own account, state key and three roles`, function () {
-            expect(model.targets.map((t) => t.stack)).to.deep.equal(Array.from({ length: n }, (_, i) => `target-t${i + 1}`));
+            expect(model.targets.map((t) => t.stack)).to.deep.equal(
+                Array.from({ length: n }, (_, i) => `target-t${i + 1}`),
+            );
             expect(new Set(model.targets.map((t) => t.accountId)).size).to.equal(n);
             expect(new Set(model.targets.map((t) => t.contract.stateKey)).size).to.equal(n);
             for (const t of model.targets) {
@@ -73,11 +83,32 @@ for (const n of [1, 2, 5]) {
             for (const t of model.targets) {
                 for (const key of keysOf(t)) {
                     for (const action of STATE_ACTIONS) {
-                        await check(`${t.name} ${action} ${key}`, { principal: t.contract.terraformDeployRoleArn, action, resource: `${bucket.arn}/${key}` }, "Allowed");
+                        await check(
+                            `${t.name} ${action} ${key}`,
+                            { principal: t.contract.terraformDeployRoleArn, action, resource: `${bucket.arn}/${key}` },
+                            "Allowed",
+                        );
                     }
                 }
-                await check(`${t.name} unlock`, { principal: t.contract.terraformDeployRoleArn, action: "s3:DeleteObject", resource: `${bucket.arn}/${keysOf(t)[1]}` }, "Allowed");
-                await check(`${t.name} list`, { principal: t.contract.terraformDeployRoleArn, action: "s3:ListBucket", resource: bucket.arn, context: { "s3:prefix": t.contract.stateKey } }, "Allowed");
+                await check(
+                    `${t.name} unlock`,
+                    {
+                        principal: t.contract.terraformDeployRoleArn,
+                        action: "s3:DeleteObject",
+                        resource: `${bucket.arn}/${keysOf(t)[1]}`,
+                    },
+                    "Allowed",
+                );
+                await check(
+                    `${t.name} list`,
+                    {
+                        principal: t.contract.terraformDeployRoleArn,
+                        action: "s3:ListBucket",
+                        resource: bucket.arn,
+                        context: { "s3:prefix": t.contract.stateKey },
+                    },
+                    "Allowed",
+                );
             }
             expect(failures).to.deep.equal([]);
         });
@@ -95,7 +126,11 @@ for (const n of [1, 2, 5]) {
             for (const t of model.targets) {
                 for (const key of foreignKeys(model, t)) {
                     for (const action of [...STATE_ACTIONS, "s3:DeleteObject"]) {
-                        await check(`${t.name} ${action} ${key}`, { principal: t.contract.terraformDeployRoleArn, action, resource: `${bucket.arn}/${key}` }, "ImplicitlyDenied");
+                        await check(
+                            `${t.name} ${action} ${key}`,
+                            { principal: t.contract.terraformDeployRoleArn, action, resource: `${bucket.arn}/${key}` },
+                            "ImplicitlyDenied",
+                        );
                         checked += 1;
                     }
                 }
@@ -109,21 +144,29 @@ for (const n of [1, 2, 5]) {
             for (const t of model.targets) {
                 for (const key of foreignKeys(model, t)) {
                     for (const action of STATE_ACTIONS) {
-                        await check(`${t.name} ${action} ${key} (identity s3:*)`, {
-                            principal: t.contract.terraformDeployRoleArn,
-                            identityPolicies: [allowAll("s3:*")],
-                            action,
-                            resource: `${bucket.arn}/${key}`,
-                        }, "denied");
+                        await check(
+                            `${t.name} ${action} ${key} (identity s3:*)`,
+                            {
+                                principal: t.contract.terraformDeployRoleArn,
+                                identityPolicies: [allowAll("s3:*")],
+                                action,
+                                resource: `${bucket.arn}/${key}`,
+                            },
+                            "denied",
+                        );
                     }
                 }
                 // The widened identity still reaches the role's own state: the bucket policy is what decides.
-                await check(`${t.name} own state (identity s3:*)`, {
-                    principal: t.contract.terraformDeployRoleArn,
-                    identityPolicies: [allowAll("s3:*")],
-                    action: "s3:GetObject",
-                    resource: `${bucket.arn}/${t.contract.stateKey}`,
-                }, "Allowed");
+                await check(
+                    `${t.name} own state (identity s3:*)`,
+                    {
+                        principal: t.contract.terraformDeployRoleArn,
+                        identityPolicies: [allowAll("s3:*")],
+                        action: "s3:GetObject",
+                        resource: `${bucket.arn}/${t.contract.stateKey}`,
+                    },
+                    "Allowed",
+                );
             }
             expect(failures).to.deep.equal([]);
         });
@@ -134,20 +177,28 @@ for (const n of [1, 2, 5]) {
                 const open = bucketOpenTo(model, t.accountId);
                 for (const key of foreignKeys(model, t)) {
                     for (const action of STATE_ACTIONS) {
-                        await check(`${t.name} ${action} ${key} (bucket open)`, {
-                            principal: t.contract.terraformDeployRoleArn,
-                            resourcePolicy: open,
-                            action,
-                            resource: `${bucket.arn}/${key}`,
-                        }, "denied");
+                        await check(
+                            `${t.name} ${action} ${key} (bucket open)`,
+                            {
+                                principal: t.contract.terraformDeployRoleArn,
+                                resourcePolicy: open,
+                                action,
+                                resource: `${bucket.arn}/${key}`,
+                            },
+                            "denied",
+                        );
                     }
                 }
-                await check(`${t.name} own state (bucket open)`, {
-                    principal: t.contract.terraformDeployRoleArn,
-                    resourcePolicy: open,
-                    action: "s3:GetObject",
-                    resource: `${bucket.arn}/${t.contract.stateKey}`,
-                }, "Allowed");
+                await check(
+                    `${t.name} own state (bucket open)`,
+                    {
+                        principal: t.contract.terraformDeployRoleArn,
+                        resourcePolicy: open,
+                        action: "s3:GetObject",
+                        resource: `${bucket.arn}/${t.contract.stateKey}`,
+                    },
+                    "Allowed",
+                );
             }
             expect(failures).to.deep.equal([]);
         });
@@ -167,7 +218,9 @@ for (const n of [1, 2, 5]) {
                         const pinned = s.Condition?.ArnEquals?.["aws:PrincipalArn"];
                         expect(trusted, `${arn} pins aws:PrincipalArn to a CI/CD role`).to.include(pinned);
                         for (const other of model.targets.filter((o) => o.name !== t.name)) {
-                            expect(JSON.stringify(s), `${arn} names nothing of ${other.name}`).to.not.include(other.accountId);
+                            expect(JSON.stringify(s), `${arn} names nothing of ${other.name}`).to.not.include(
+                                other.accountId,
+                            );
                         }
                     }
                 }
@@ -182,18 +235,35 @@ for (const n of [1, 2, 5]) {
                     [t.contract.cloudFormationDeployRoleArn, model.cicd.cloudformationPipelineRoleArn],
                 ];
                 for (const [deployRole, allowed] of entries) {
-                    await check(`${allowed} → ${deployRole}`, { principal: allowed, action: "sts:AssumeRole", resource: deployRole }, "Allowed");
+                    await check(
+                        `${allowed} → ${deployRole}`,
+                        { principal: allowed, action: "sts:AssumeRole", resource: deployRole },
+                        "Allowed",
+                    );
                     for (const other of cicdRoles.filter((r) => r !== allowed)) {
                         // Even with sts:AssumeRole on *, the trust policy refuses.
-                        await check(`${other} → ${deployRole}`, { principal: other, identityPolicies: [allowAll("sts:AssumeRole")], action: "sts:AssumeRole", resource: deployRole }, "denied");
+                        await check(
+                            `${other} → ${deployRole}`,
+                            {
+                                principal: other,
+                                identityPolicies: [allowAll("sts:AssumeRole")],
+                                action: "sts:AssumeRole",
+                                resource: deployRole,
+                            },
+                            "denied",
+                        );
                     }
                 }
-                await check(`cicd roles → ${t.name} execution role`, {
-                    principal: model.cicd.cloudformationPipelineRoleArn,
-                    identityPolicies: [allowAll("sts:AssumeRole")],
-                    action: "sts:AssumeRole",
-                    resource: t.contract.cloudFormationExecutionRoleArn,
-                }, "denied");
+                await check(
+                    `cicd roles → ${t.name} execution role`,
+                    {
+                        principal: model.cicd.cloudformationPipelineRoleArn,
+                        identityPolicies: [allowAll("sts:AssumeRole")],
+                        action: "sts:AssumeRole",
+                        resource: t.contract.cloudFormationExecutionRoleArn,
+                    },
+                    "denied",
+                );
             }
             expect(failures).to.deep.equal([]);
         });
@@ -204,7 +274,16 @@ for (const n of [1, 2, 5]) {
                 for (const other of model.targets.filter((o) => o.name !== t.name)) {
                     for (const principal of rolesOf(other)) {
                         for (const resource of rolesOf(t)) {
-                            await check(`${principal} → ${resource}`, { principal, identityPolicies: [allowAll("sts:AssumeRole")], action: "sts:AssumeRole", resource }, "denied");
+                            await check(
+                                `${principal} → ${resource}`,
+                                {
+                                    principal,
+                                    identityPolicies: [allowAll("sts:AssumeRole")],
+                                    action: "sts:AssumeRole",
+                                    resource,
+                                },
+                                "denied",
+                            );
                             checked += 1;
                         }
                     }
@@ -220,7 +299,16 @@ for (const n of [1, 2, 5]) {
                 for (const other of model.targets.filter((o) => o.name !== t.name)) {
                     for (const principal of rolesOf(other)) {
                         for (const key of keysOf(t)) {
-                            await check(`${principal} → ${key}`, { principal, identityPolicies: [allowAll("s3:*")], action: "s3:GetObject", resource: `${bucket.arn}/${key}` }, "denied");
+                            await check(
+                                `${principal} → ${key}`,
+                                {
+                                    principal,
+                                    identityPolicies: [allowAll("s3:*")],
+                                    action: "s3:GetObject",
+                                    resource: `${bucket.arn}/${key}`,
+                                },
+                                "denied",
+                            );
                         }
                     }
                 }

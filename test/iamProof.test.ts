@@ -73,10 +73,21 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
                     const res = await evaluator.evaluate(req);
                     expect(res.verdict, why(hop, res)).to.equal(hop.expected);
                     const principal = principalOf(model, hop.principal);
-                    if (hop.expected === "Allowed" && res.analysis.sameAccount === false && principal.identityPolicies === undefined && !principal.arn.endsWith(".amazonaws.com")) {
+                    if (
+                        hop.expected === "Allowed" &&
+                        res.analysis.sameAccount === false &&
+                        principal.identityPolicies === undefined &&
+                        !principal.arn.endsWith(".amazonaws.com")
+                    ) {
                         // Cross-account: both the identity policy and the resource policy must say yes.
-                        expect(res.allowedBy.some((s) => s.startsWith("identity:")), why(hop, res)).to.equal(true);
-                        expect(res.allowedBy.some((s) => s.startsWith("resource:")), why(hop, res)).to.equal(true);
+                        expect(
+                            res.allowedBy.some((s) => s.startsWith("identity:")),
+                            why(hop, res),
+                        ).to.equal(true);
+                        expect(
+                            res.allowedBy.some((s) => s.startsWith("resource:")),
+                            why(hop, res),
+                        ).to.equal(true);
                     }
                     if (principal.identityPolicies !== undefined && hop.expected !== "Allowed") {
                         // An administrator's own policy allows everything: the denial is the resource side's.
@@ -96,7 +107,10 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
             const wrong = rows.filter((r) => r.actual !== r.expected).map((r) => why(r.hop, r.result));
             expect(wrong, "rows whose verdict is not the expected one").to.deep.equal([]);
             for (const group of ["method 1", "method 2"] as Group[]) {
-                expect(rows.filter((r) => r.hop.group === group && r.actual === "Allowed"), `${group} has allowed hops`).to.not.be.empty;
+                expect(
+                    rows.filter((r) => r.hop.group === group && r.actual === "Allowed"),
+                    `${group} has allowed hops`,
+                ).to.not.be.empty;
             }
             expect(rows.filter((r) => r.actual !== "Allowed").length, "denials").to.be.greaterThan(rows.length / 2);
         });
@@ -113,7 +127,10 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
             const req = { ...admin(model.cicdAccountId), action: "sts:AssumeRole", resource: role.arn };
             const real = await evaluator.evaluate(req);
             expect(real.verdict, why("real trust", real)).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, resourcePolicy: withoutConditionKey(role.trust, "aws:PrincipalArn") });
+            const weak = await evaluator.evaluate({
+                ...req,
+                resourcePolicy: withoutConditionKey(role.trust, "aws:PrincipalArn"),
+            });
             expect(weak.verdict, why("weakened trust", weak)).to.equal("Allowed");
         });
 
@@ -128,12 +145,19 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
                 resource: role.arn,
             };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, resourcePolicy: withoutConditionKey(role.trust, "aws:PrincipalArn") });
+            const weak = await evaluator.evaluate({
+                ...req,
+                resourcePolicy: withoutConditionKey(role.trust, "aws:PrincipalArn"),
+            });
             expect(weak.verdict, why("weakened trust", weak)).to.equal("Allowed");
         });
 
         it("the evaluator really checks aws:PrincipalArn: with another value in the context, the CodeBuild role is refused", async function () {
-            const req = { principal: model.cicd.codeBuildRoleArn as string, action: "sts:AssumeRole", resource: target(model).contract.terraformDeployRoleArn as string };
+            const req = {
+                principal: model.cicd.codeBuildRoleArn as string,
+                action: "sts:AssumeRole",
+                resource: target(model).contract.terraformDeployRoleArn as string,
+            };
             expect((await evaluator.evaluate(req)).verdict).to.equal("Allowed");
             const res = await evaluator.evaluate({
                 ...req,
@@ -143,7 +167,11 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
         });
 
         it("the evaluator refuses a context key the library would silently drop, and an ARN it cannot type", async function () {
-            const base = { principal: target(model).contract.terraformDeployRoleArn as string, action: "s3:GetObject", resource: `${stateBucket(model).arn}/${target(model).contract.stateKey}` };
+            const base = {
+                principal: target(model).contract.terraformDeployRoleArn as string,
+                action: "s3:GetObject",
+                resource: `${stateBucket(model).arn}/${target(model).contract.stateKey}`,
+            };
             let error: unknown;
             try {
                 await evaluator.evaluate({ ...base, context: { "ec2:InstanceType": "t3.micro" } });
@@ -162,15 +190,26 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
 
         it("without the bucket policy's denials and aws:PrincipalArn pin, a target administrator IS let into the state", async function () {
             const bucket = stateBucket(model);
-            const req = { ...admin(target(model).accountId), action: "s3:GetObject", resource: `${bucket.arn}/${target(model).contract.stateKey}` };
+            const req = {
+                ...admin(target(model).accountId),
+                action: "s3:GetObject",
+                resource: `${bucket.arn}/${target(model).contract.stateKey}`,
+            };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ExplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, resourcePolicy: withoutConditionKey(withoutEffect(bucket.policy!, "Deny"), "aws:PrincipalArn") });
+            const weak = await evaluator.evaluate({
+                ...req,
+                resourcePolicy: withoutConditionKey(withoutEffect(bucket.policy!, "Deny"), "aws:PrincipalArn"),
+            });
             expect(weak.verdict, why("weakened bucket policy", weak)).to.equal("Allowed");
         });
 
         it("without the Deny to all but the deploy roles, a CI/CD administrator IS let into the state", async function () {
             const bucket = stateBucket(model);
-            const req = { ...admin(model.cicdAccountId), action: "s3:PutObject", resource: `${bucket.arn}/${target(model).contract.stateKey}` };
+            const req = {
+                ...admin(model.cicdAccountId),
+                action: "s3:PutObject",
+                resource: `${bucket.arn}/${target(model).contract.stateKey}`,
+            };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ExplicitlyDenied");
             const weak = await evaluator.evaluate({ ...req, resourcePolicy: withoutEffect(bucket.policy!, "Deny") });
             expect(weak.verdict, why("no deny", weak)).to.equal("Allowed");
@@ -198,7 +237,10 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
                 context: { "iam:PassedToService": "lambda.amazonaws.com" },
             };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, identityPolicies: deploy.policies.map((p) => withoutConditionKey(p.policy, "iam:PassedToService")) });
+            const weak = await evaluator.evaluate({
+                ...req,
+                identityPolicies: deploy.policies.map((p) => withoutConditionKey(p.policy, "iam:PassedToService")),
+            });
             expect(weak.verdict, why("no PassedToService", weak)).to.equal("Allowed");
         });
 
@@ -207,7 +249,10 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
             const hop = HOPS.find((h) => h.id === "cloudFormationExecutionRole-attach-admin")!;
             const req = requestOf(model, hop);
             expect((await evaluator.evaluate(req)).verdict).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, identityPolicies: exec.policies.map((p) => withoutConditionKey(p.policy, "iam:PolicyARN")) });
+            const weak = await evaluator.evaluate({
+                ...req,
+                identityPolicies: exec.policies.map((p) => withoutConditionKey(p.policy, "iam:PolicyARN")),
+            });
             expect(weak.verdict, why("no PolicyARN", weak)).to.equal("Allowed");
         });
 
@@ -218,7 +263,10 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
                 action: "sts:AssumeRole",
                 resource: target(model).contract.terraformDeployRoleArn,
             });
-            expect(res.allowedBy.some((s) => s.startsWith("resource:")), why("no identity policy", res)).to.equal(true);
+            expect(
+                res.allowedBy.some((s) => s.startsWith("resource:")),
+                why("no identity policy", res),
+            ).to.equal(true);
             expect(res.verdict, why("no identity policy", res)).to.equal("ImplicitlyDenied");
         });
 
@@ -229,7 +277,10 @@ describe("IAM proof: every hop of both methods, and every denial around them", f
                 action: "s3:GetObject",
                 resource: `${stateBucket(model).arn}/${target(model).contract.stateKey}`,
             });
-            expect(res.allowedBy.some((s) => s.startsWith("resource:")), why("no identity policy", res)).to.equal(true);
+            expect(
+                res.allowedBy.some((s) => s.startsWith("resource:")),
+                why("no identity policy", res),
+            ).to.equal(true);
             expect(res.verdict, why("no identity policy", res)).to.equal("ImplicitlyDenied");
         });
     });

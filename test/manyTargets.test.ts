@@ -15,10 +15,17 @@ for (const n of [1, 2, 5]) {
             run = await runCicd(manyTargets(n, approvals));
         });
 
-        for (const [pipelineName, actionName] of [["terraform-pipeline", "Terraform"], ["cloudformation-pipeline", "CloudFormation"]]) {
+        for (const [pipelineName, actionName] of [
+            ["terraform-pipeline", "Terraform"],
+            ["cloudformation-pipeline", "CloudFormation"],
+        ]) {
             it(`${pipelineName}: one stage per target, in list order, after the source and the destroy guard`, () => {
                 const stages = find(run.mocks, PIPELINE, pipelineName).inputs.stages;
-                expect(stages.map((s: any) => s.name)).to.deep.equal(["Source", "ApproveDestroy", ...Array.from({ length: n }, (_, i) => `Deploy-t${i + 1}`)]);
+                expect(stages.map((s: any) => s.name)).to.deep.equal([
+                    "Source",
+                    "ApproveDestroy",
+                    ...Array.from({ length: n }, (_, i) => `Deploy-t${i + 1}`),
+                ]);
             });
             it(`${pipelineName}: a manual approval before each target that requires one, and only there`, () => {
                 const stages = find(run.mocks, PIPELINE, pipelineName).inputs.stages.slice(2);
@@ -36,7 +43,9 @@ for (const n of [1, 2, 5]) {
             expect(keys).to.deep.equal(Array.from({ length: n }, (_, i) => `xacct/t${i + 1}/terraform.tfstate`));
             p.inputs.stages.slice(2).forEach((stage: any, i: number) => {
                 const action = stage.actions.find((a: any) => a.name === "Terraform");
-                const env = Object.fromEntries(JSON.parse(action.configuration.EnvironmentVariables).map((e: any) => [e.name, e.value]));
+                const env = Object.fromEntries(
+                    JSON.parse(action.configuration.EnvironmentVariables).map((e: any) => [e.name, e.value]),
+                );
                 expect(env).to.deep.include({
                     TFSTATE_FILE_NAME: `#{variables.TFSTATE_FILE_NAME_T${i + 1}}`,
                     TARGET_ROLE_ARN: `#{variables.TARGET_ROLE_ARN_T${i + 1}}`,
@@ -53,26 +62,39 @@ for (const n of [1, 2, 5]) {
             expect(new Set(stacks).size).to.equal(n);
             p.inputs.stages.slice(2).forEach((stage: any, i: number) => {
                 const text = stage.actions.find((a: any) => a.name === "CloudFormation").commands.join("\n");
-                expect(text).to.include(`#{variables.TARGET_ROLE_ARN_T${i + 1}}`).and.include(`parameters-t${i + 1}.json`);
+                expect(text)
+                    .to.include(`#{variables.TARGET_ROLE_ARN_T${i + 1}}`)
+                    .and.include(`parameters-t${i + 1}.json`);
                 expect(text).to.include(`TARGET_ACCOUNT_ID="3000000000${String(i + 1).padStart(2, "0")}"`);
             });
         });
 
         it("lets the CI/CD roles assume exactly the targets' deploy roles", () => {
-            const codebuild = policyOf(find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "terraform-codebuild-run-terraform"));
+            const codebuild = policyOf(
+                find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "terraform-codebuild-run-terraform"),
+            );
             const assume = codebuild.Statement.find((s: any) => s.Sid === "AssumeTerraformDeployRoles");
-            expect(assume.Resource).to.deep.equal(Array.from({ length: n }, (_, i) => `arn:aws:iam::3000000000${String(i + 1).padStart(2, "0")}:role/xacct-terraform-deploy`));
+            expect(assume.Resource).to.deep.equal(
+                Array.from(
+                    { length: n },
+                    (_, i) => `arn:aws:iam::3000000000${String(i + 1).padStart(2, "0")}:role/xacct-terraform-deploy`,
+                ),
+            );
         });
 
         it("exports one target contract per stack target-<name>", () => {
-            expect(Object.values(run.outputs.targets).map((t: any) => t.stackName)).to.deep.equal(Array.from({ length: n }, (_, i) => `target-t${i + 1}`));
+            expect(Object.values(run.outputs.targets).map((t: any) => t.stackName)).to.deep.equal(
+                Array.from({ length: n }, (_, i) => `target-t${i + 1}`),
+            );
         });
 
         it("every target stack deploys against the shared cicd outputs", async () => {
             for (let i = 1; i <= n; i++) {
                 const t = await runTarget(manyTargets(n, approvals), { stack: `target-t${i}`, cicd: run });
                 expect(t.outputs.accountId).to.equal(`3000000000${String(i).padStart(2, "0")}`);
-                const state = policyOf(find(t.mocks, "aws:iam/rolePolicy:RolePolicy", "terraform-deploy-terraform-state"));
+                const state = policyOf(
+                    find(t.mocks, "aws:iam/rolePolicy:RolePolicy", "terraform-deploy-terraform-state"),
+                );
                 expect(JSON.stringify(state)).to.include(`xacct/t${i}/terraform.tfstate`);
                 for (let j = 1; j <= n; j++) if (j !== i) expect(JSON.stringify(state)).to.not.include(`xacct/t${j}/`);
             }
@@ -85,12 +107,19 @@ describe("many targets: the single-target form keeps working", () => {
         const run = await runCicd(singleTarget());
         const p = find(run.mocks, PIPELINE, "terraform-pipeline");
         expect(p.inputs.stages.map((s: any) => s.name)).to.deep.equal(["Source", "ApproveDestroy", "Deploy"]);
-        expect(p.inputs.variables.map((v: any) => v.name)).to.include.members(["TF_ACTION", "TARGET_ROLE_ARN", "TFSTATE_FILE_NAME"]);
+        expect(p.inputs.variables.map((v: any) => v.name)).to.include.members([
+            "TF_ACTION",
+            "TARGET_ROLE_ARN",
+            "TFSTATE_FILE_NAME",
+        ]);
         expect(Object.keys(run.outputs.targets)).to.deep.equal(["default"]);
     });
     it("takes requireApproval on the single target too", async () => {
         const run = await runCicd(singleTarget({ "cross-account-pipeline:requireApproval": "true" }));
-        expect(actionNames(find(run.mocks, PIPELINE, "terraform-pipeline").inputs.stages[2])).to.deep.equal(["1:Approve", "2:Terraform"]);
+        expect(actionNames(find(run.mocks, PIPELINE, "terraform-pipeline").inputs.stages[2])).to.deep.equal([
+            "1:Approve",
+            "2:Terraform",
+        ]);
     });
 });
 
@@ -104,11 +133,19 @@ describe("notifications", () => {
         ]);
         for (const r of rules) expect(r.inputs.eventTypeIds).to.deep.equal([...PIPELINE_EVENTS]);
         const policy = policyOf(find(run.mocks, "aws:sns/topicPolicy:TopicPolicy", "notifications-topic-policy"));
-        expect(policy.Statement).to.deep.equal([{
-            Sid: "CodeStarNotificationsPublish", Effect: "Allow", Principal: { Service: "codestar-notifications.amazonaws.com" }, Action: "sns:Publish",
-            Resource: `arn:aws:sns:eu-west-1:${CICD_ACCOUNT}:xacct-pipeline-notifications`, Condition: { StringEquals: { "aws:SourceAccount": CICD_ACCOUNT } },
-        }]);
-        expect(find(run.mocks, "aws:sns/topicSubscription:TopicSubscription", "notifications-email").inputs).to.deep.include({ protocol: "email", endpoint: "platform@example.com" });
+        expect(policy.Statement).to.deep.equal([
+            {
+                Sid: "CodeStarNotificationsPublish",
+                Effect: "Allow",
+                Principal: { Service: "codestar-notifications.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: `arn:aws:sns:eu-west-1:${CICD_ACCOUNT}:xacct-pipeline-notifications`,
+                Condition: { StringEquals: { "aws:SourceAccount": CICD_ACCOUNT } },
+            },
+        ]);
+        expect(
+            find(run.mocks, "aws:sns/topicSubscription:TopicSubscription", "notifications-email").inputs,
+        ).to.deep.include({ protocol: "email", endpoint: "platform@example.com" });
     });
     it("has no email subscription unless one is configured", async () => {
         const run = await runCicd(singleTarget());

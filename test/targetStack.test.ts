@@ -3,14 +3,24 @@ import { ConfigError } from "../config";
 import { WORKLOAD_TAG_KEY } from "../policies";
 import { runStack } from "../stacks";
 import { find, ofType, policyOf, useMocks } from "./helpers/mocks";
-import { CICD_ACCOUNT, CICD_STACK, readerOf, runCicd, runTarget, singleTarget, TARGET_ACCOUNT, TargetRun } from "./helpers/program";
+import {
+    CICD_ACCOUNT,
+    CICD_STACK,
+    readerOf,
+    runCicd,
+    runTarget,
+    singleTarget,
+    TARGET_ACCOUNT,
+    TargetRun,
+} from "./helpers/program";
 
 const sid = (doc: any, id: string): any => {
     const s = doc.Statement.find((x: any) => x.Sid === id);
     if (!s) throw new Error(`no statement ${id}`);
     return s;
 };
-const actionsOf = (doc: any): string[] => doc.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [].concat(s.Action));
+const actionsOf = (doc: any): string[] =>
+    doc.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [].concat(s.Action));
 
 describe("target stack (both methods)", () => {
     let run: TargetRun;
@@ -26,39 +36,56 @@ describe("target stack (both methods)", () => {
         const provider = find(run.mocks, "pulumi:providers:aws", "target");
         expect(JSON.parse(provider.inputs.allowedAccountIds)).to.deep.equal([TARGET_ACCOUNT]);
         expect(provider.inputs.region).to.equal("eu-west-1");
-        for (const role of ofType(run.mocks, "aws:iam/role:Role")) expect(role.provider).to.include("pulumi:providers:aws::target");
+        for (const role of ofType(run.mocks, "aws:iam/role:Role"))
+            expect(role.provider).to.include("pulumi:providers:aws::target");
     });
 
     it("registers the three roles as CrossAccountRole components", () => {
         expect(ofType(run.mocks, "cross-account-pipeline:target:CrossAccountRole").map((r) => r.name)).to.have.members([
-            "terraform-deploy", "cloudformation-deploy", "cloudformation-execution",
+            "terraform-deploy",
+            "cloudformation-deploy",
+            "cloudformation-execution",
         ]);
         expect(ofType(run.mocks, "aws:iam/role:Role").map((r) => r.inputs.name)).to.have.members([
-            "xacct-terraform-deploy", "xacct-cloudformation-deploy", "xacct-cloudformation-execution",
+            "xacct-terraform-deploy",
+            "xacct-cloudformation-deploy",
+            "xacct-cloudformation-execution",
         ]);
     });
 
     describe("the Terraform deploy role (method 1)", () => {
         it("is trusted only by the CodeBuild role, through the CI/CD account's root pinned by aws:PrincipalArn", () => {
             const trust = policyOf(find(run.mocks, "aws:iam/role:Role", "terraform-deploy-role"), "assumeRolePolicy");
-            expect(trust.Statement).to.deep.equal([{
-                Sid: "OnlyTheTerraformCodeBuildRole", Effect: "Allow", Action: "sts:AssumeRole",
-                Principal: { AWS: `arn:aws:iam::${CICD_ACCOUNT}:root` },
-                Condition: { ArnEquals: { "aws:PrincipalArn": run.cicd.outputs.codeBuildRoleArn } },
-            }]);
-            expect(run.cicd.outputs.codeBuildRoleArn).to.equal(`arn:aws:iam::${CICD_ACCOUNT}:role/xacct-codebuild-terraform`);
+            expect(trust.Statement).to.deep.equal([
+                {
+                    Sid: "OnlyTheTerraformCodeBuildRole",
+                    Effect: "Allow",
+                    Action: "sts:AssumeRole",
+                    Principal: { AWS: `arn:aws:iam::${CICD_ACCOUNT}:root` },
+                    Condition: { ArnEquals: { "aws:PrincipalArn": run.cicd.outputs.codeBuildRoleArn } },
+                },
+            ]);
+            expect(run.cicd.outputs.codeBuildRoleArn).to.equal(
+                `arn:aws:iam::${CICD_ACCOUNT}:role/xacct-codebuild-terraform`,
+            );
         });
         it("reaches only its own state and lock objects", () => {
             const doc = policyOf(find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "terraform-deploy-terraform-state"));
             const bucket = run.cicd.outputs.stateBucketName;
-            expect(sid(doc, "ReadWriteOwnState").Resource).to.equal(`arn:aws:s3:::${bucket}/xacct/default/terraform.tfstate`);
-            expect(sid(doc, "LockOwnState").Resource).to.equal(`arn:aws:s3:::${bucket}/xacct/default/terraform.tfstate.tflock`);
+            expect(sid(doc, "ReadWriteOwnState").Resource).to.equal(
+                `arn:aws:s3:::${bucket}/xacct/default/terraform.tfstate`,
+            );
+            expect(sid(doc, "LockOwnState").Resource).to.equal(
+                `arn:aws:s3:::${bucket}/xacct/default/terraform.tfstate.tflock`,
+            );
             expect(sid(doc, "ListStateBucket").Resource).to.equal(`arn:aws:s3:::${bucket}`);
         });
         it("may build exactly the workload: its instance type, subnet, security group, tagged instances and prefixed IAM names", () => {
             const doc = policyOf(find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "terraform-deploy-build-workload"));
             expect(sid(doc, "RunTaggedInstanceOfConfiguredType").Condition.StringEquals).to.deep.equal({
-                [`aws:RequestTag/${WORKLOAD_TAG_KEY}`]: "xacct-tf", "ec2:InstanceType": "t3.micro", "ec2:MetadataHttpTokens": "required",
+                [`aws:RequestTag/${WORKLOAD_TAG_KEY}`]: "xacct-tf",
+                "ec2:InstanceType": "t3.micro",
+                "ec2:MetadataHttpTokens": "required",
             });
             expect(sid(doc, "RunInConfiguredNetwork").Resource).to.deep.equal([
                 `arn:aws:ec2:eu-west-1:${TARGET_ACCOUNT}:subnet/subnet-0123456789abcdef0`,
@@ -66,43 +93,83 @@ describe("target stack (both methods)", () => {
                 `arn:aws:ec2:eu-west-1:${TARGET_ACCOUNT}:network-interface/*`,
             ]);
             expect(sid(doc, "ManageWorkloadRole").Resource).to.equal(`arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-tf-*`);
-            expect(sid(doc, "AttachOnlyTheSsmCorePolicy").Condition).to.deep.equal({ ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" } });
-            expect(sid(doc, "PassWorkloadRoleToEc2Only").Condition).to.deep.equal({ StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
-            expect(actionsOf(doc)).to.not.include.members(["iam:CreateUser", "iam:PutRolePolicy", "iam:CreatePolicy", "*"]);
+            expect(sid(doc, "AttachOnlyTheSsmCorePolicy").Condition).to.deep.equal({
+                ArnEquals: { "iam:PolicyARN": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+            });
+            expect(sid(doc, "PassWorkloadRoleToEc2Only").Condition).to.deep.equal({
+                StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" },
+            });
+            expect(actionsOf(doc)).to.not.include.members([
+                "iam:CreateUser",
+                "iam:PutRolePolicy",
+                "iam:CreatePolicy",
+                "*",
+            ]);
         });
     });
 
     describe("the CloudFormation deploy role (method 2)", () => {
         it("is trusted only by the CloudFormation pipeline's role", () => {
-            const trust = policyOf(find(run.mocks, "aws:iam/role:Role", "cloudformation-deploy-role"), "assumeRolePolicy");
+            const trust = policyOf(
+                find(run.mocks, "aws:iam/role:Role", "cloudformation-deploy-role"),
+                "assumeRolePolicy",
+            );
             expect(trust.Statement[0].Principal).to.deep.equal({ AWS: `arn:aws:iam::${CICD_ACCOUNT}:root` });
-            expect(trust.Statement[0].Condition).to.deep.equal({ ArnEquals: { "aws:PrincipalArn": `arn:aws:iam::${CICD_ACCOUNT}:role/xacct-pipeline-cloudformation` } });
+            expect(trust.Statement[0].Condition).to.deep.equal({
+                ArnEquals: { "aws:PrincipalArn": `arn:aws:iam::${CICD_ACCOUNT}:role/xacct-pipeline-cloudformation` },
+            });
         });
         it("drives only the workload stack and passes only the execution role, only to CloudFormation", () => {
-            const doc = policyOf(find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "cloudformation-deploy-drive-workload-stack"));
-            expect(sid(doc, "DriveTheWorkloadStack").Resource).to.equal(`arn:aws:cloudformation:eu-west-1:${TARGET_ACCOUNT}:stack/xacct-workload-default/*`);
+            const doc = policyOf(
+                find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "cloudformation-deploy-drive-workload-stack"),
+            );
+            expect(sid(doc, "DriveTheWorkloadStack").Resource).to.equal(
+                `arn:aws:cloudformation:eu-west-1:${TARGET_ACCOUNT}:stack/xacct-workload-default/*`,
+            );
             expect(sid(doc, "PassExecutionRoleToCloudFormationOnly")).to.deep.include({
                 Resource: `arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-cloudformation-execution`,
                 Condition: { StringEquals: { "iam:PassedToService": "cloudformation.amazonaws.com" } },
             });
         });
         it("cannot build anything itself", () => {
-            const doc = policyOf(find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "cloudformation-deploy-drive-workload-stack"));
+            const doc = policyOf(
+                find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "cloudformation-deploy-drive-workload-stack"),
+            );
             const actions = actionsOf(doc);
-            expect(actions.filter((a) => a.startsWith("ec2:") || (a.startsWith("iam:") && a !== "iam:PassRole"))).to.deep.equal([]);
-            expect(ofType(run.mocks, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.startsWith("cloudformation-deploy-"))).to.have.length(1);
+            expect(
+                actions.filter((a) => a.startsWith("ec2:") || (a.startsWith("iam:") && a !== "iam:PassRole")),
+            ).to.deep.equal([]);
+            expect(
+                ofType(run.mocks, "aws:iam/rolePolicy:RolePolicy").filter((p) =>
+                    p.name.startsWith("cloudformation-deploy-"),
+                ),
+            ).to.have.length(1);
         });
     });
 
     describe("the CloudFormation execution role", () => {
         it("is trusted only by cloudformation.amazonaws.com", () => {
-            const trust = policyOf(find(run.mocks, "aws:iam/role:Role", "cloudformation-execution-role"), "assumeRolePolicy");
-            expect(trust.Statement).to.deep.equal([{ Sid: "TrustedService", Effect: "Allow", Action: "sts:AssumeRole", Principal: { Service: "cloudformation.amazonaws.com" } }]);
+            const trust = policyOf(
+                find(run.mocks, "aws:iam/role:Role", "cloudformation-execution-role"),
+                "assumeRolePolicy",
+            );
+            expect(trust.Statement).to.deep.equal([
+                {
+                    Sid: "TrustedService",
+                    Effect: "Allow",
+                    Action: "sts:AssumeRole",
+                    Principal: { Service: "cloudformation.amazonaws.com" },
+                },
+            ]);
         });
         it("builds the CloudFormation workload's names and tag, not Terraform's", () => {
-            const doc = policyOf(find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "cloudformation-execution-build-workload"));
+            const doc = policyOf(
+                find(run.mocks, "aws:iam/rolePolicy:RolePolicy", "cloudformation-execution-build-workload"),
+            );
             expect(sid(doc, "ManageWorkloadRole").Resource).to.equal(`arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-cfn-*`);
-            expect(sid(doc, "ManageOwnInstances").Condition).to.deep.equal({ StringEquals: { [`aws:ResourceTag/${WORKLOAD_TAG_KEY}`]: "xacct-cfn" } });
+            expect(sid(doc, "ManageOwnInstances").Condition).to.deep.equal({
+                StringEquals: { [`aws:ResourceTag/${WORKLOAD_TAG_KEY}`]: "xacct-cfn" },
+            });
             expect(JSON.stringify(doc)).to.not.include("tfstate");
         });
     });
@@ -121,17 +188,31 @@ describe("target stack (both methods)", () => {
 describe("target stack: methods follow the cicd stack", () => {
     it("terraform alone creates only the Terraform deploy role", async () => {
         const run = await runTarget(singleTarget({ "cross-account-pipeline:methods": "terraform" }));
-        expect(ofType(run.mocks, "aws:iam/role:Role").map((r) => r.inputs.name)).to.deep.equal(["xacct-terraform-deploy"]);
+        expect(ofType(run.mocks, "aws:iam/role:Role").map((r) => r.inputs.name)).to.deep.equal([
+            "xacct-terraform-deploy",
+        ]);
     });
     it("cloudformation alone creates only the CloudFormation roles", async () => {
         const run = await runTarget(singleTarget({ "cross-account-pipeline:methods": "cloudformation" }));
-        expect(ofType(run.mocks, "aws:iam/role:Role").map((r) => r.inputs.name)).to.have.members(["xacct-cloudformation-deploy", "xacct-cloudformation-execution"]);
+        expect(ofType(run.mocks, "aws:iam/role:Role").map((r) => r.inputs.name)).to.have.members([
+            "xacct-cloudformation-deploy",
+            "xacct-cloudformation-execution",
+        ]);
     });
 });
 
 describe("target stack: refusals before any role", () => {
-    const refusal = async (s: { stack: string; outputs: Record<string, unknown>; account: string; config?: Record<string, string> }) => {
-        const mocks = await useMocks(s.stack, { accountId: s.account, providerAccounts: { target: s.account }, stackOutputs: { [CICD_STACK]: s.outputs } });
+    const refusal = async (s: {
+        stack: string;
+        outputs: Record<string, unknown>;
+        account: string;
+        config?: Record<string, string>;
+    }) => {
+        const mocks = await useMocks(s.stack, {
+            accountId: s.account,
+            providerAccounts: { target: s.account },
+            stackOutputs: { [CICD_STACK]: s.outputs },
+        });
         let error: unknown;
         try {
             await runStack(s.stack, readerOf(s.config ?? {}));

@@ -50,7 +50,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
             const stackName: string = args.inputs.name ?? args.name;
             const outputs = this.options.stackOutputs?.[stackName];
             if (outputs === undefined) throw new Error(`mock: no outputs for the referenced stack ${stackName}`);
-            this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, parent: this.parents.get(`${args.type}::${args.name}`) });
+            this.resources.push({
+                type: args.type,
+                name: args.name,
+                inputs: args.inputs,
+                parent: this.parents.get(`${args.type}::${args.name}`),
+            });
             return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
         }
         this.resources.push({
@@ -108,9 +113,19 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
         const account = this.accountFor(args.provider);
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { accountId: account, arn: `arn:aws:sts::${account}:assumed-role/deployer/session`, userId: "AROAEXAMPLE:session", id: account };
+                return {
+                    accountId: account,
+                    arn: `arn:aws:sts::${account}:assumed-role/deployer/session`,
+                    userId: "AROAEXAMPLE:session",
+                    id: account,
+                };
             case "aws:index/getPartition:getPartition":
-                return { partition: this.options.partition ?? "aws", dnsSuffix: "amazonaws.com", reverseDnsSuffix: "com.amazonaws", id: "aws" };
+                return {
+                    partition: this.options.partition ?? "aws",
+                    dnsSuffix: "amazonaws.com",
+                    reverseDnsSuffix: "com.amazonaws",
+                    id: "aws",
+                };
             default:
                 throw new Error(`mock: unexpected invoke ${args.token}`);
         }
@@ -136,7 +151,12 @@ export async function useMocks(stack: string, options: MockOptions): Promise<Rec
 /** Resolves an Output (or plain value) to its value. */
 export function valueOf<T>(output: pulumi.Input<T> | undefined): Promise<T | undefined> {
     if (output === undefined) return Promise.resolve(undefined);
-    return new Promise((resolve) => pulumi.output(output).apply((v) => { resolve(v as T); return v; }));
+    return new Promise((resolve) =>
+        pulumi.output(output).apply((v) => {
+            resolve(v as T);
+            return v;
+        }),
+    );
 }
 
 /** Resolves every Output inside a plain object of stack outputs. */
@@ -165,12 +185,15 @@ export function find(mocks: RecordingMocks, type: string, name: string): Recorde
     const found = mocks.resources.filter((r) => r.type === type && r.name === name);
     if (found.length !== 1) {
         const seen = mocks.resources.filter((r) => r.type === type).map((r) => r.name);
-        throw new Error(`expected one ${type} named ${name}; found ${found.length} (of this type: ${seen.join(", ") || "none"})`);
+        throw new Error(
+            `expected one ${type} named ${name}; found ${found.length} (of this type: ${seen.join(", ") || "none"})`,
+        );
     }
     return found[0];
 }
 
-export const ofType = (mocks: RecordingMocks, type: string): Recorded[] => mocks.resources.filter((r) => r.type === type);
+export const ofType = (mocks: RecordingMocks, type: string): Recorded[] =>
+    mocks.resources.filter((r) => r.type === type);
 
 /** Parses a JSON policy input of a recorded resource. */
 export const policyOf = (r: Recorded, field = "policy"): any => JSON.parse(r.inputs[field]);

@@ -7,7 +7,10 @@ export const TARGET_ACCOUNT = "222222222222";
 export const CICD_STACK = "organization/cross-account-pipeline/cicd";
 
 /** A config reader over a plain object of full keys (`aws:region`, `cross-account-pipeline:...`). */
-export const readerOf = (values: Record<string, string>): ConfigReader => (key) => values[key];
+export const readerOf =
+    (values: Record<string, string>): ConfigReader =>
+    (key) =>
+        values[key];
 
 /** The committed single-target example, as in Pulumi.cicd.yaml. */
 export const singleTarget = (overrides: Record<string, string | undefined> = {}): Record<string, string> => {
@@ -22,7 +25,11 @@ export const singleTarget = (overrides: Record<string, string | undefined> = {})
 };
 
 /** N targets named t1..tN in accounts 3000000000NN. */
-export const manyTargets = (n: number, approvals: number[] = [], overrides: Record<string, string> = {}): Record<string, string> => ({
+export const manyTargets = (
+    n: number,
+    approvals: number[] = [],
+    overrides: Record<string, string> = {},
+): Record<string, string> => ({
     "aws:region": "eu-west-1",
     "cross-account-pipeline:targets": JSON.stringify(
         Array.from({ length: n }, (_, i) => ({

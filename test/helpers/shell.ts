@@ -47,7 +47,11 @@ echo "unzip $*" >> "$STUB_LOG"
 `,
 };
 
-export function runCommands(commands: readonly string[], env: Record<string, string>, opts: { shell?: string; cwd?: string } = {}): ShellRun {
+export function runCommands(
+    commands: readonly string[],
+    env: Record<string, string>,
+    opts: { shell?: string; cwd?: string } = {},
+): ShellRun {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xacct-shell-"));
     const bin = path.join(dir, "bin");
     fs.mkdirSync(bin);
@@ -57,13 +61,18 @@ export function runCommands(commands: readonly string[], env: Record<string, str
     const log = path.join(dir, "calls.log");
     fs.writeFileSync(log, "");
     // Each command, then stop at its failure: CodeBuild's on-failure ABORT.
-    const script = commands.map((c) => `${c}\nrc=$?; if [ $rc -ne 0 ]; then echo "COMMAND FAILED ($rc)" >&2; exit $rc; fi`).join("\n");
+    const script = commands
+        .map((c) => `${c}\nrc=$?; if [ $rc -ne 0 ]; then echo "COMMAND FAILED ($rc)" >&2; exit $rc; fi`)
+        .join("\n");
     const result = spawnSync(opts.shell ?? "sh", ["-c", script], {
         cwd: opts.cwd ?? dir,
         env: { PATH: `${bin}:/usr/bin:/bin`, HOME: dir, STUB_LOG: log, ...env },
         encoding: "utf8",
     });
-    const calls = fs.readFileSync(log, "utf8").split("\n").filter((l) => l !== "");
+    const calls = fs
+        .readFileSync(log, "utf8")
+        .split("\n")
+        .filter((l) => l !== "");
     fs.rmSync(dir, { recursive: true, force: true });
     return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr, calls };
 }

@@ -90,7 +90,9 @@ function captureStack(
         const policyName = rp.inputs.name as string;
         // The role input is the role's name output: resolved under the mocks, but match by resource
         // name (`${component}-${policyName}` belongs to `${component}-role`) when it is not.
-        let owners = roleResources.filter((r) => typeof rp.inputs.role === "string" && r.inputs.name === rp.inputs.role);
+        let owners = roleResources.filter(
+            (r) => typeof rp.inputs.role === "string" && r.inputs.name === rp.inputs.role,
+        );
         if (owners.length === 0 && rp.name.endsWith(`-${policyName}`)) {
             const component = rp.name.slice(0, -(policyName.length + 1));
             owners = roleResources.filter((r) => componentOfRole(r.name) === component);
@@ -98,7 +100,9 @@ function captureStack(
         if (owners.length !== 1) {
             throw new Error(`capture (${stack}): the RolePolicy ${rp.name} matches ${owners.length} roles`);
         }
-        policiesByRole.get(owners[0])!.push({ name: policyName, policy: parseDoc(rp.inputs.policy, `${stack}/${rp.name}.policy`) });
+        policiesByRole
+            .get(owners[0])!
+            .push({ name: policyName, policy: parseDoc(rp.inputs.policy, `${stack}/${rp.name}.policy`) });
     }
     const roles = roleResources.map((r): CapturedRole => {
         const name = r.inputs.name as string;
@@ -120,7 +124,8 @@ function captureStack(
         // hardenedBucket(name): the bucket is `${name}-bucket`, its policy `${name}-policy`.
         const component = b.name.replace(/-bucket$/, "");
         const policies = bucketPolicies.filter((p) => p.name === `${component}-policy`);
-        if (policies.length > 1) throw new Error(`capture (${stack}): ${policies.length} policies for the bucket ${b.name}`);
+        if (policies.length > 1)
+            throw new Error(`capture (${stack}): ${policies.length} policies for the bucket ${b.name}`);
         const name = b.inputs.bucket as string;
         return {
             stack,
@@ -128,11 +133,18 @@ function captureStack(
             resourceName: b.name,
             name,
             arn: `arn:${partition}:s3:::${name}`,
-            ...(policies.length === 1 ? { policy: parseDoc(policies[0].inputs.policy, `${stack}/${policies[0].name}.policy`) } : {}),
+            ...(policies.length === 1
+                ? { policy: parseDoc(policies[0].inputs.policy, `${stack}/${policies[0].name}.policy`) }
+                : {}),
         };
     });
-    const orphans = bucketPolicies.filter((p) => !bucketResources.some((b) => `${b.name.replace(/-bucket$/, "")}-policy` === p.name));
-    if (orphans.length > 0) throw new Error(`capture (${stack}): bucket policies without a bucket: ${orphans.map((o) => o.name).join(", ")}`);
+    const orphans = bucketPolicies.filter(
+        (p) => !bucketResources.some((b) => `${b.name.replace(/-bucket$/, "")}-policy` === p.name),
+    );
+    if (orphans.length > 0)
+        throw new Error(
+            `capture (${stack}): bucket policies without a bucket: ${orphans.map((o) => o.name).join(", ")}`,
+        );
     return { roles, buckets };
 }
 
@@ -159,9 +171,23 @@ export function captureModel(cicd: CicdRun, targetRuns: readonly TargetRun[]): I
         const contract = (out.targets as Record<string, any>)[name];
         if (contract === undefined) throw new Error(`capture: the cicd stack has no target ${name}`);
         add(captureStack(contract.stackName, run.outputs.accountId as string, partition, run.mocks.resources));
-        return { name, stack: contract.stackName, accountId: run.outputs.accountId as string, contract, outputs: run.outputs };
+        return {
+            name,
+            stack: contract.stackName,
+            accountId: run.outputs.accountId as string,
+            contract,
+            outputs: run.outputs,
+        };
     });
-    const model: IamModel = { partition, region: out.region as string, cicdAccountId, cicd: out, targets, roles, buckets };
+    const model: IamModel = {
+        partition,
+        region: out.region as string,
+        cicdAccountId,
+        cicd: out,
+        targets,
+        roles,
+        buckets,
+    };
     checkAgainstOutputs(model);
     return model;
 }
@@ -180,7 +206,9 @@ function checkAgainstOutputs(model: IamModel): void {
         for (const k of ["terraformDeployRoleArn", "cloudFormationDeployRoleArn", "cloudFormationExecutionRoleArn"]) {
             expectRole(t.outputs[k], `${t.stack}.${k}`);
             if (t.outputs[k] !== undefined && t.outputs[k] !== t.contract[k]) {
-                throw new Error(`capture: ${t.stack}.${k} is ${t.outputs[k]} but the cicd contract says ${t.contract[k]}`);
+                throw new Error(
+                    `capture: ${t.stack}.${k} is ${t.outputs[k]} but the cicd contract says ${t.contract[k]}`,
+                );
             }
         }
     }

@@ -5,7 +5,12 @@
  * account-level principals, conditions, explicit denies. This file only picks the documents and fills
  * the request context that the library does not derive from the principal.
  */
-import { runSimulation, type EvaluationResult, type RequestAnalysis, type Simulation } from "@cloud-copilot/iam-simulate";
+import {
+    runSimulation,
+    type EvaluationResult,
+    type RequestAnalysis,
+    type Simulation,
+} from "@cloud-copilot/iam-simulate";
 import { IamModel, PolicyDoc } from "./capture";
 
 export type Verdict = EvaluationResult;
@@ -48,7 +53,9 @@ export interface EvalResult {
 const SERVICE_PRINCIPAL = /^[a-z0-9.-]+\.amazonaws\.com(\.cn)?$/;
 
 /** `arn:partition:service:region:account:resource` → parts; undefined for `*` or a non-ARN. */
-function arnParts(arn: string): { partition: string; service: string; region: string; account: string; resource: string } | undefined {
+function arnParts(
+    arn: string,
+): { partition: string; service: string; region: string; account: string; resource: string } | undefined {
     const m = /^arn:([^:]+):([^:]+):([^:]*):([^:]*):(.+)$/.exec(arn);
     return m === null ? undefined : { partition: m[1], service: m[2], region: m[3], account: m[4], resource: m[5] };
 }
@@ -85,7 +92,8 @@ export class Evaluator {
         const bucket = bucketOf(req.resource);
         if (bucket !== undefined) {
             const b = this.model.buckets.get(bucket);
-            if (b === undefined) throw new Error(`evaluate: the bucket ${bucket} is not in the model; pass resourceAccount`);
+            if (b === undefined)
+                throw new Error(`evaluate: the bucket ${bucket} is not in the model; pass resourceAccount`);
             return b.accountId;
         }
         const p = arnParts(req.resource);
@@ -99,7 +107,10 @@ export class Evaluator {
     async evaluate(req: EvalRequest): Promise<EvalResult> {
         const isService = SERVICE_PRINCIPAL.test(req.principal);
         const principalArn = arnParts(req.principal);
-        if (!isService && (principalArn === undefined || principalArn.service !== "iam" || !principalArn.resource.startsWith("role/"))) {
+        if (
+            !isService &&
+            (principalArn === undefined || principalArn.service !== "iam" || !principalArn.resource.startsWith("role/"))
+        ) {
             throw new Error(`evaluate: the principal must be a role ARN or a service principal; got ${req.principal}`);
         }
         const role = this.model.roles.get(req.principal);
@@ -142,10 +153,14 @@ export class Evaluator {
         };
         const response = await runSimulation(simulation, { simulationMode: "Strict" });
         if (response.resultType === "error") {
-            throw new Error(`evaluate: iam-simulate rejected ${req.action} on ${req.resource}: ${JSON.stringify(response.errors)}`);
+            throw new Error(
+                `evaluate: iam-simulate rejected ${req.action} on ${req.resource}: ${JSON.stringify(response.errors)}`,
+            );
         }
         if (response.resultType !== "single") {
-            throw new Error(`evaluate: ${req.action} on ${req.resource} ran as a wildcard simulation; name one resource`);
+            throw new Error(
+                `evaluate: ${req.action} on ${req.resource} ran as a wildcard simulation; name one resource`,
+            );
         }
         const { analysis, ignoredContextKeys } = response.result;
         // A key the library drops would make a condition fail silently: refuse it, unless it is one
@@ -153,10 +168,14 @@ export class Evaluator {
         const explicit = new Set(Object.keys(req.context ?? {}).map((k) => k.toLowerCase()));
         const dropped = (ignoredContextKeys ?? []).filter((k) => explicit.has(k.toLowerCase()));
         if (dropped.length > 0) {
-            throw new Error(`evaluate: iam-simulate ignores ${dropped.join(", ")} for ${req.action} on ${req.resource}`);
+            throw new Error(
+                `evaluate: iam-simulate ignores ${dropped.join(", ")} for ${req.action} on ${req.resource}`,
+            );
         }
-        const sid = (kind: string, s: { statement: { sid(): string | undefined; index(): number }; policyId?: string }): string =>
-            `${kind}:${s.statement.sid() ?? `#${s.statement.index()}`}`;
+        const sid = (
+            kind: string,
+            s: { statement: { sid(): string | undefined; index(): number }; policyId?: string },
+        ): string => `${kind}:${s.statement.sid() ?? `#${s.statement.index()}`}`;
         const allowedBy = [
             ...(analysis.identityAnalysis?.allowStatements ?? []).map((s) => sid("identity", s)),
             ...(analysis.resourceAnalysis?.allowStatements ?? []).map((s) => sid("resource", s)),
