@@ -31,6 +31,8 @@ const KEY = "xacct/default/terraform.tfstate";
 const role = (account: string, name: string) => arn.role(P, account, name);
 const CODEBUILD = role(CICD, "xacct-codebuild-terraform");
 const CFN_PIPELINE = role(CICD, "xacct-pipeline-cloudformation");
+const TF_PIPELINE = role(CICD, "xacct-pipeline-terraform");
+const TOPIC = `arn:aws:sns:${REGION}:${CICD}:xacct-pipeline-notifications`;
 const TF_DEPLOY = role(TGT, "xacct-terraform-deploy");
 const CFN_DEPLOY = role(TGT, "xacct-cloudformation-deploy");
 const CFN_EXEC = role(TGT, "xacct-cloudformation-execution");
@@ -104,6 +106,16 @@ const roles = [
             }),
         },
     ),
+    mkRole(TF_PIPELINE, serviceTrust({ service: "codepipeline.amazonaws.com", sourceAccountId: CICD }), {
+        pipeline: pipelineRolePolicy({
+            partition: P,
+            region: REGION,
+            accountId: CICD,
+            artifactBucket: "artifacts",
+            codeBuildProjectName: "xacct-terraform",
+            notificationTopicArn: TOPIC,
+        }),
+    }),
     mkRole(CFN_EXEC, serviceTrust({ service: "cloudformation.amazonaws.com" }), {
         build: workloadPolicy({ ...scope, namePrefix: "xacct-cfn", workloadTag: "xacct-cfn" }),
     }),
@@ -524,5 +536,147 @@ describe("policies (pure, evaluated)", () => {
             expect(arn.logGroup("aws", "r", "1", "/g")).to.equal("arn:aws:logs:r:1:log-group:/g");
             expect(arn.accountRoot("aws", "1")).to.equal("arn:aws:iam::1:root");
         });
+    });
+});
+
+describe("policies (pure): the rest of each grant", () => {
+    const project = (name: string) => arn.codeBuildProject(P, REGION, CICD, name);
+    it("the Terraform pipeline role runs its source and artifact store and its own project, and publishes approvals", async () => {
+        for (const a of ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"])
+            expect(await verdict(TF_PIPELINE, a, "arn:aws:s3:::artifacts/xacct-terraform/source_out/abc"), a).to.equal(
+                "Allowed",
+            );
+        for (const a of ["s3:GetBucketVersioning", "s3:GetBucketLocation"])
+            expect(await verdict(TF_PIPELINE, a, "arn:aws:s3:::artifacts"), a).to.equal("Allowed");
+        expect(await verdict(TF_PIPELINE, "s3:DeleteObject", "arn:aws:s3:::artifacts/x")).to.not.equal("Allowed");
+        for (const a of ["codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"]) {
+            expect(await verdict(TF_PIPELINE, a, project("xacct-terraform")), a).to.equal("Allowed");
+            expect(await verdict(TF_PIPELINE, a, project("other")), a).to.not.equal("Allowed");
+        }
+        expect(await verdict(TF_PIPELINE, "sns:Publish", TOPIC)).to.equal("Allowed");
+        expect(await verdict(TF_PIPELINE, "sts:AssumeRole", TF_DEPLOY, {}, undefined)).to.not.equal("Allowed");
+    });
+    it("the CloudFormation pipeline role assumes only the CloudFormation deploy role", async () => {
+        expect(await verdict(CFN_PIPELINE, "sts:AssumeRole", CFN_DEPLOY)).to.equal("Allowed");
+        expect(
+            await verdict(
+                CFN_PIPELINE,
+                "logs:CreateLogStream",
+                `arn:aws:logs:${REGION}:${CICD}:log-group:/aws/codepipeline/xacct-cloudformation:log-stream:x`,
+            ),
+        ).to.equal("Allowed");
+        expect(await verdict(CFN_PIPELINE, "codebuild:StartBuild", project("xacct-terraform"))).to.not.equal("Allowed");
+    });
+    it("the CodeBuild role assumes only the Terraform deploy role", async () => {
+        expect(await verdict(CODEBUILD, "sts:AssumeRole", CFN_DEPLOY, {}, undefined)).to.not.equal("Allowed");
+        expect(await verdict(CODEBUILD, "s3:GetObjectVersion", "arn:aws:s3:::artifacts/x")).to.equal("Allowed");
+    });
+    it("the workload may launch through network interfaces and tag all three launch resources", async () => {
+        expect(await verdict(TF_DEPLOY, "ec2:RunInstances", ec2("network-interface/eni-1"))).to.equal("Allowed");
+        for (const r of ["instance/i-1", "volume/vol-1", "network-interface/eni-1"]) {
+            expect(
+                await verdict(TF_DEPLOY, "ec2:CreateTags", ec2(r), { "ec2:CreateAction": "RunInstances" }),
+                r,
+            ).to.equal("Allowed");
+        }
+    });
+    it("without the deny, the allow statements still admit only the pinned deploy role", async () => {
+        const noDeny = d(stateBucketPolicy({ partition: P, bucket: BUCKET, grants }));
+        noDeny.Statement = (noDeny.Statement as Record<string, unknown>[]).filter((st) => st.Effect !== "Deny");
+        const asTargetAdmin = async (action: string, resource: string) =>
+            (
+                await evaluator.evaluate({
+                    principal: role(TGT, "Admin"),
+                    action,
+                    resource,
+                    identityPolicies: [ADMIN_POLICY],
+                    resourcePolicy: noDeny,
+                })
+            ).verdict;
+        expect(await asTargetAdmin("s3:GetObject", obj(KEY))).to.equal("ImplicitlyDenied");
+        expect(await asTargetAdmin("s3:PutObject", obj(`${KEY}.tflock`))).to.equal("ImplicitlyDenied");
+        expect(await asTargetAdmin("s3:ListBucket", arn.bucket(P, BUCKET))).to.equal("ImplicitlyDenied");
+        const asDeployRole = (
+            await evaluator.evaluate({
+                principal: TF_DEPLOY,
+                action: "s3:GetObject",
+                resource: obj(KEY),
+                resourcePolicy: noDeny,
+            })
+        ).verdict;
+        expect(asDeployRole).to.equal("Allowed");
+    });
+    it("names every statement, so reports and reviews can point at it", () => {
+        const sids = (doc: Document) => (doc.Statement as { Sid?: string }[]).map((st) => st.Sid);
+        expect(sids(workloadPolicy(scope))).to.deep.equal([
+            "RunTaggedInstanceOfConfiguredType",
+            "RunInConfiguredNetwork",
+            "RunWithEncryptedVolume",
+            "RunFromAmazonImage",
+            "TagOnLaunch",
+            "ManageOwnInstances",
+            "ReadEc2",
+            "ReadAmiParameter",
+            "ManageWorkloadRole",
+            "AttachOnlyTheSsmCorePolicy",
+            "ManageWorkloadInstanceProfile",
+            "PassWorkloadRoleToEc2Only",
+        ]);
+        expect(sids(terraformStatePolicy({ partition: P, bucket: BUCKET, stateKey: KEY }))).to.deep.equal([
+            "ListStateBucket",
+            "ReadWriteOwnState",
+            "LockOwnState",
+        ]);
+        expect(
+            sids(
+                cloudFormationDeployPolicy({
+                    partition: P,
+                    region: REGION,
+                    accountId: TGT,
+                    stackName: "s",
+                    executionRoleArn: CFN_EXEC,
+                    amiParameter: "/a",
+                }),
+            ),
+        ).to.deep.equal(["DriveTheWorkloadStack", "PassExecutionRoleToCloudFormationOnly", "ResolveAmiParameter"]);
+        expect(sids(stateBucketPolicy({ partition: P, bucket: BUCKET, grants: grants.slice(0, 1) }))).to.deep.equal([
+            "DenyInsecureTransport",
+            "DenyStateObjectsToAllButDeployRoles",
+            "ListStateBucket0",
+            "ReadWriteState0",
+            "LockState0",
+        ]);
+        expect(
+            sids(
+                codeBuildRolePolicy({
+                    partition: P,
+                    region: REGION,
+                    accountId: CICD,
+                    artifactBucket: "a",
+                    logGroupName: "/g",
+                    deployRoleArns: [TF_DEPLOY],
+                }),
+            ),
+        ).to.deep.equal(["ReadArtifacts", "WriteOwnLogs", "AssumeTerraformDeployRoles"]);
+        expect(notificationTopicPolicy({ topicArn: "t", accountId: CICD }).Statement).to.deep.equal([
+            {
+                Sid: "CodeStarNotificationsPublish",
+                Effect: "Allow",
+                Principal: { Service: "codestar-notifications.amazonaws.com" },
+                Action: "sns:Publish",
+                Resource: "t",
+                Condition: { StringEquals: { "aws:SourceAccount": CICD } },
+            },
+        ]);
+    });
+    it("resolves the AMI from its public SSM parameter, by both read calls", () => {
+        const read = (workloadPolicy(scope).Statement as Record<string, unknown>[]).find(
+            (st) => st.Sid === "ReadAmiParameter",
+        );
+        expect(read).to.deep.include({
+            Action: ["ssm:GetParameter", "ssm:GetParameters"],
+            Resource: `arn:aws:ssm:${REGION}::parameter${scope.amiParameter}`,
+        });
+        expect(WORKLOAD_TAG_KEY).to.equal("CrossAccountPipelineWorkload");
     });
 });
