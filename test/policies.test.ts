@@ -582,7 +582,9 @@ describe("policies (pure): the rest of each grant", () => {
     });
     it("without the deny, the allow statements still admit only the pinned deploy role", async () => {
         const noDeny = d(stateBucketPolicy({ partition: P, bucket: BUCKET, grants }));
-        noDeny.Statement = (noDeny.Statement as Record<string, unknown>[]).filter((st) => st.Effect !== "Deny");
+        noDeny.Statement = (noDeny.Statement as unknown as Record<string, unknown>[]).filter(
+            (st) => st.Effect !== "Deny",
+        );
         const asTargetAdmin = async (action: string, resource: string) =>
             (
                 await evaluator.evaluate({
@@ -670,7 +672,7 @@ describe("policies (pure): the rest of each grant", () => {
         ]);
     });
     it("resolves the AMI from its public SSM parameter, by both read calls", () => {
-        const read = (workloadPolicy(scope).Statement as Record<string, unknown>[]).find(
+        const read = (workloadPolicy(scope).Statement as unknown as Record<string, unknown>[]).find(
             (st) => st.Sid === "ReadAmiParameter",
         );
         expect(read).to.deep.include({
