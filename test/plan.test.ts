@@ -426,7 +426,7 @@ describe("plan: an offline report of what a stack declares", function () {
         );
         // Only node's own directory and the system's: no `pulumi` on PATH.
         env.PATH = [path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter);
-        const res = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan.ts", "target", "--out", out], {
+        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "target", "--out", out], {
             cwd: REPO,
             env,
             encoding: "utf8",
@@ -445,7 +445,7 @@ describe("plan: an offline report of what a stack declares", function () {
     });
 
     it("exits 2 on an unknown stack from the CLI, with the message and no stack trace", () => {
-        const res = spawnSync("npx", ["ts-node", "--transpile-only", "scripts/plan.ts", "prod"], {
+        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "prod"], {
             cwd: REPO,
             encoding: "utf8",
         });
