@@ -1,121 +1,21 @@
 // Tests of scripts/deploy-all.sh (see test/helpers/deployAll.ts): many targets, deploy.
 import { expect } from "chai";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
+import { NS, OUTPUTS, REPO, callsOf, configSets, indexOf, lastIndexOf, opt, run } from "./helpers/deployAll";
 import {
-    CICD,
-    NS,
-    OUTPUTS,
-    REPO,
-    Run,
-    Scenario,
-    baseScenario,
-    callsOf,
-    configSets,
-    deployedScenario,
-    indexOf,
-    lastIndexOf,
-    opt,
-    run,
-    tmpDirs,
-} from "./helpers/deployAll";
+    EXPECTED,
+    PROFILES,
+    STACKS,
+    deployArgs,
+    entries,
+    multiDeployedScenario,
+    multiScenario,
+    stsProfiles,
+    targetsFile,
+} from "./helpers/deployAllTargets";
 
 describe("scripts/deploy-all.sh", () => {
     describe("many target accounts (-T TARGETS_FILE)", () => {
-        const DEV = "222222222222";
-        const STAGING = "333333333333";
-        const PROD = "444444444444";
-        interface Entry {
-            name: string;
-            profile: string;
-            subnetId: string;
-            securityGroupId: string;
-            requireApproval?: unknown;
-        }
-        /** dev, staging, prod: profiles dev, stg, prd; an approval before prod. */
-        function entries(): Entry[] {
-            return [
-                {
-                    name: "dev",
-                    profile: "dev",
-                    subnetId: "subnet-0aaaaaaaaaaaaaaaa",
-                    securityGroupId: "sg-0aaaaaaaaaaaaaaaa",
-                },
-                {
-                    name: "staging",
-                    profile: "stg",
-                    subnetId: "subnet-0bbbbbbbbbbbbbbbb",
-                    securityGroupId: "sg-0bbbbbbbbbbbbbbbb",
-                },
-                {
-                    name: "prod",
-                    profile: "prd",
-                    subnetId: "subnet-0cccccccccccccccc",
-                    securityGroupId: "sg-0cccccccccccccccc",
-                    requireApproval: true,
-                },
-            ];
-        }
-        /** What the cicd stack's cross-account-pipeline:targets must hold for entries(). */
-        const EXPECTED = [
-            {
-                name: "dev",
-                accountId: DEV,
-                subnetId: "subnet-0aaaaaaaaaaaaaaaa",
-                securityGroupId: "sg-0aaaaaaaaaaaaaaaa",
-            },
-            {
-                name: "staging",
-                accountId: STAGING,
-                subnetId: "subnet-0bbbbbbbbbbbbbbbb",
-                securityGroupId: "sg-0bbbbbbbbbbbbbbbb",
-            },
-            {
-                name: "prod",
-                accountId: PROD,
-                subnetId: "subnet-0cccccccccccccccc",
-                securityGroupId: "sg-0cccccccccccccccc",
-                requireApproval: true,
-            },
-        ];
-        const STACKS = ["target-dev", "target-staging", "target-prod"];
-        const PROFILES = ["dev", "stg", "prd"];
-
-        /** Writes a targets file (a value as JSON, a string as is) outside the repository; returns its path. */
-        function targetsFile(content: unknown = entries()): string {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-targets-"));
-            tmpDirs.push(dir);
-            const file = path.join(dir, "targets.json");
-            fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content, null, 2));
-            return file;
-        }
-        /** The CI/CD profile and one profile per target account; no stacks. */
-        function multiScenario(): Scenario {
-            const s = baseScenario();
-            s.accounts = { ci: CICD, dev: DEV, stg: STAGING, prd: PROD };
-            return s;
-        }
-        /** cicd and the three target stacks deployed: what teardown starts from. */
-        function multiDeployedScenario(): Scenario {
-            const s = deployedScenario();
-            s.accounts = { ci: CICD, dev: DEV, stg: STAGING, prd: PROD };
-            s.pulumi.stacks = {
-                cicd: {
-                    resources: 20,
-                    config: { "aws:region": "eu-west-2", [`${NS}:targets`]: JSON.stringify(EXPECTED) },
-                    outputs: { ...OUTPUTS },
-                },
-                ...Object.fromEntries(
-                    STACKS.map((st) => [st, { resources: 4, config: { "aws:region": "eu-west-2" } }]),
-                ),
-            };
-            return s;
-        }
-        const deployArgs = (file: string): string[] => ["-c", "ci", "-T", file];
-        const stsProfiles = (r: Run): (string | null)[] =>
-            callsOf(r, "aws", ["sts", "get-caller-identity"]).map((c) => c.profile);
-
         describe("deploy", () => {
             it("checks every profile first, sets the targets list with the profiles' accounts, ups cicd, then each target-<name> in list order with its own profile", () => {
                 const r = run(deployArgs(targetsFile()), multiScenario());
