@@ -426,11 +426,15 @@ describe("plan: an offline report of what a stack declares", function () {
         );
         // Only node's own directory and the system's: no `pulumi` on PATH.
         env.PATH = [path.dirname(process.execPath), "/usr/bin", "/bin"].join(path.delimiter);
-        const res = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "target", "--out", out], {
-            cwd: REPO,
-            env,
-            encoding: "utf8",
-        });
+        const res = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", "target", "--out", out],
+            {
+                cwd: REPO,
+                env,
+                encoding: "utf8",
+            },
+        );
         expect(res.status, res.stderr).to.equal(0);
         const md = path.join(out, "plan-target.md");
         const json = path.join(out, "plan-target.json");
