@@ -3,16 +3,11 @@ import { BUILD_ACTIONS } from "../artifacts/cloudFormationCommands";
 import { StateBucket } from "../components/stateBucket";
 import { ConfigError } from "../config";
 import { runStack } from "../stacks";
-import { find, ofType, policyOf, useMocks } from "./helpers/mocks";
+import { find, ofType, policyOf, useMocks, sid } from "./helpers/mocks";
 import { CICD_ACCOUNT, CicdRun, readerOf, runCicd, singleTarget, TARGET_ACCOUNT } from "./helpers/program";
 
 const PIPELINE = "aws:codepipeline/pipeline:Pipeline";
 const statements = (doc: any): any[] => doc.Statement;
-const sid = (doc: any, id: string): any => {
-    const s = statements(doc).find((x) => x.Sid === id);
-    if (!s) throw new Error(`no statement ${id} in ${JSON.stringify(doc)}`);
-    return s;
-};
 const envOf = (action: any): Record<string, string> =>
     Object.fromEntries(JSON.parse(action.configuration.EnvironmentVariables).map((e: any) => [e.name, e.value]));
 const variablesOf = (pipeline: any): Record<string, string> =>

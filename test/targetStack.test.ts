@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ConfigError } from "../config";
 import { WORKLOAD_TAG_KEY } from "../policies";
 import { runStack } from "../stacks";
-import { find, ofType, policyOf, useMocks } from "./helpers/mocks";
+import { find, ofType, policyOf, useMocks, sid } from "./helpers/mocks";
 import {
     CICD_ACCOUNT,
     CICD_STACK,
@@ -14,11 +14,6 @@ import {
     TargetRun,
 } from "./helpers/program";
 
-const sid = (doc: any, id: string): any => {
-    const s = doc.Statement.find((x: any) => x.Sid === id);
-    if (!s) throw new Error(`no statement ${id}`);
-    return s;
-};
 const actionsOf = (doc: any): string[] =>
     doc.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [].concat(s.Action));
 

@@ -197,3 +197,10 @@ export const ofType = (mocks: RecordingMocks, type: string): Recorded[] =>
 
 /** Parses a JSON policy input of a recorded resource. */
 export const policyOf = (r: Recorded, field = "policy"): any => JSON.parse(r.inputs[field]);
+
+/** The statement of a policy document with this Sid; fails loudly, showing the document, when there is none. */
+export function sid(doc: any, id: string): any {
+    const found = (doc.Statement as any[]).find((x) => x.Sid === id);
+    if (!found) throw new Error(`no statement ${id} in ${JSON.stringify(doc)}`);
+    return found;
+}
