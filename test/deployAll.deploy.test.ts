@@ -5,7 +5,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import {
-    Call,
     DEPLOY,
     NS,
     OUTPUTS,
@@ -22,14 +21,17 @@ import {
     indexOf,
     lastIndexOf,
     opt,
+    readCalls,
     run,
+    spawnAsync,
     tmpDirs,
 } from "./helpers/deployAll";
+import { stubPort } from "./helpers/stubCli";
 
 describe("scripts/deploy-all.sh", () => {
     describe("deploy", () => {
-        it("checks both profiles, configures and deploys cicd with the cicd profile, then target with the target profile", () => {
-            const r = run(DEPLOY, baseScenario());
+        it("checks both profiles, configures and deploys cicd with the cicd profile, then target with the target profile", async () => {
+            const r = await run(DEPLOY, baseScenario());
             expect(r.status, r.output).to.equal(0);
 
             const stsCicd = indexOf(r, "aws", ["sts", "get-caller-identity"], "ci");
@@ -86,7 +88,7 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.output).not.to.match(/npm ci/); // node_modules exists
         });
 
-        it("with a terminal and no -y, asks once with a summary and changes nothing when refused", function () {
+        it("with a terminal and no -y, asks once with a summary and changes nothing when refused", async function () {
             // `script` (util-linux) gives the script a terminal on stdin.
             if (spawnSync("sh", ["-c", "command -v script"]).status !== 0) this.skip();
             const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-tty-"));
@@ -94,14 +96,14 @@ describe("scripts/deploy-all.sh", () => {
             const scenarioFile = path.join(tmp, "scenario.json");
             const log = path.join(tmp, "calls.jsonl");
             fs.writeFileSync(scenarioFile, JSON.stringify(baseScenario()));
-            const r = spawnSync("script", ["-qec", `bash ${SCRIPT} ${DEPLOY.join(" ")}`, "/dev/null"], {
+            const r = await spawnAsync("script", ["-qec", `bash ${SCRIPT} ${DEPLOY.join(" ")}`, "/dev/null"], {
                 cwd: REPO,
                 input: "n\n",
-                encoding: "utf8",
                 env: {
                     PATH: `${STUBS}${path.delimiter}${process.env.PATH ?? ""}`,
                     HOME: tmp,
                     TMPDIR: tmp,
+                    STUB_PORT: String(await stubPort()),
                     STUB_LOG: log,
                     STUB_SCENARIO: scenarioFile,
                     PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
@@ -111,11 +113,8 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.stdout.match(/Proceed\? \[y\/N\]/g)).to.have.length(1);
             expect(r.stdout).to.include("Aborted: nothing changed.");
             expect(r.status).to.not.equal(0);
-            const calls = fs
-                .readFileSync(log, "utf8")
-                .trim()
-                .split("\n")
-                .map((l) => JSON.parse(l) as Call);
+            const calls = readCalls(log);
+            expect(calls.length, "the script checked the profiles before asking").to.be.greaterThan(0);
             expect(
                 calls.filter(
                     (c) => ["up", "destroy"].includes(c.args[0]) || c.args[1] === "set" || c.args[1] === "select",
@@ -123,8 +122,8 @@ describe("scripts/deploy-all.sh", () => {
             ).to.deep.equal([]);
         });
 
-        it("passes -r, -m, -s and -o through to the stacks' config", () => {
-            const r = run(
+        it("passes -r, -m, -s and -o through to the stacks' config", async () => {
+            const r = await run(
                 [...DEPLOY, "-r", "us-west-2", "-m", "cloudformation", "-s", "MyWorkload", "-o", "acme"],
                 baseScenario(),
             );
@@ -141,28 +140,28 @@ describe("scripts/deploy-all.sh", () => {
             expect(indexOf(r, "aws", ["configure", "get", "region"])).to.equal(-1);
         });
 
-        it("does not set cfnStackName without -s", () => {
-            const r = run(DEPLOY, baseScenario());
+        it("does not set cfnStackName without -s", async () => {
+            const r = await run(DEPLOY, baseScenario());
             expect(r.status, r.output).to.equal(0);
             expect(configSets(r, "cicd")).not.to.have.property(`${NS}:cfnStackName`);
         });
 
-        it("re-runs idempotently over existing stacks (same target account)", () => {
+        it("re-runs idempotently over existing stacks (same target account)", async () => {
             const s = deployedScenario();
-            const r = run(DEPLOY, s);
+            const r = await run(DEPLOY, s);
             expect(r.status, r.output).to.equal(0);
             // The existing stack's region wins over the profile's when -r is not given.
             expect(configSets(r, "cicd")["aws:region"]).to.equal("eu-west-2");
             expect(callsOf(r, "pulumi", ["up"]).map((c) => opt(c, "--stack"))).to.deep.equal(["cicd", "target"]);
         });
 
-        it("redeploys over a torn-down (empty) cicd stack whose config is stale: new account and region allowed", () => {
+        it("redeploys over a torn-down (empty) cicd stack whose config is stale: new account and region allowed", async () => {
             const s = baseScenario();
             s.pulumi.stacks.cicd = {
                 resources: 0,
                 config: { "aws:region": "us-east-1", [`${NS}:targetAccountId`]: "333333333333" },
             };
-            const r = run([...DEPLOY, "-r", "eu-central-1"], s);
+            const r = await run([...DEPLOY, "-r", "eu-central-1"], s);
             expect(r.status, r.output).to.equal(0);
             expect(configSets(r, "cicd")).to.include({
                 "aws:region": "eu-central-1",
@@ -170,28 +169,28 @@ describe("scripts/deploy-all.sh", () => {
             });
         });
 
-        it("without -m keeps the methods of an existing cicd stack", () => {
+        it("without -m keeps the methods of an existing cicd stack", async () => {
             const s = deployedScenario();
             s.pulumi.stacks.cicd.config![`${NS}:methods`] = "terraform";
-            const r = run(DEPLOY, s);
+            const r = await run(DEPLOY, s);
             expect(r.status, r.output).to.equal(0);
             expect(configSets(r, "cicd")[`${NS}:methods`]).to.equal("terraform");
         });
 
-        it("warns when -m drops a method whose pipeline exists (its workload would stay behind)", () => {
-            const r = run([...DEPLOY, "-m", "terraform"], deployedScenario());
+        it("warns when -m drops a method whose pipeline exists (its workload would stay behind)", async () => {
+            const r = await run([...DEPLOY, "-m", "terraform"], deployedScenario());
             expect(r.status, r.output).to.equal(0);
             expect(r.stderr).to.match(/drops the cloudformation method/);
             expect(configSets(r, "cicd")[`${NS}:methods`]).to.equal("terraform");
         });
 
-        it("with -p starts each pipeline after the target stack is up and follows it to success", () => {
+        it("with -p starts each pipeline after the target stack is up and follows it to success", async () => {
             const s = baseScenario();
             s.executions = {
                 [OUTPUTS.terraformPipelineName]: ["InProgress", "InProgress", "Succeeded"],
                 [OUTPUTS.cloudformationPipelineName]: ["InProgress", "Succeeded"],
             };
-            const r = run([...DEPLOY, "-p"], s);
+            const r = await run([...DEPLOY, "-p"], s);
             expect(r.status, r.output).to.equal(0);
             const upTarget = indexOf(r, "pulumi", ["up", "--yes", "--stack", "target"]);
             const starts = callsOf(r, "aws", ["codepipeline", "start-pipeline-execution"]);
@@ -215,29 +214,29 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.stdout).to.match(/xacct-terraform \S+: Succeeded/);
         });
 
-        it("with -p only runs the pipelines the stack has (one method)", () => {
+        it("with -p only runs the pipelines the stack has (one method)", async () => {
             const s = baseScenario();
             s.pulumi.upOutputs = { cicd: { terraformPipelineName: OUTPUTS.terraformPipelineName }, target: {} };
-            const r = run([...DEPLOY, "-m", "terraform", "-p"], s);
+            const r = await run([...DEPLOY, "-m", "terraform", "-p"], s);
             expect(r.status, r.output).to.equal(0);
             const starts = callsOf(r, "aws", ["codepipeline", "start-pipeline-execution"]);
             expect(starts.map((c) => opt(c, "--name"))).to.deep.equal([OUTPUTS.terraformPipelineName]);
         });
 
-        it("with -p exits non-zero when a run fails", () => {
+        it("with -p exits non-zero when a run fails", async () => {
             const s = baseScenario();
             s.executions = { [OUTPUTS.cloudformationPipelineName]: ["InProgress", "Failed"] };
-            const r = run([...DEPLOY, "-p"], s);
+            const r = await run([...DEPLOY, "-p"], s);
             expect(r.status).to.not.equal(0);
             expect(r.stderr).to.match(/xacct-cloudformation .*did not succeed/);
         });
     });
 
     describe("state backend", () => {
-        it("logs in to the local file backend when not logged in, and says so", () => {
+        it("logs in to the local file backend when not logged in, and says so", async () => {
             const s = baseScenario();
             s.pulumi.loggedIn = false;
-            const r = run(DEPLOY, s);
+            const r = await run(DEPLOY, s);
             expect(r.status, r.output).to.equal(0);
             const stateDir = path.join(r.tmp, "state");
             const logins = callsOf(r, "pulumi", ["login"]);
@@ -247,35 +246,35 @@ describe("scripts/deploy-all.sh", () => {
             expect(indexOf(r, "pulumi", ["login"])).to.be.lessThan(indexOf(r, "pulumi", ["up"]));
         });
 
-        it("does not log in when already logged in", () => {
-            const r = run(DEPLOY, baseScenario());
+        it("does not log in when already logged in", async () => {
+            const r = await run(DEPLOY, baseScenario());
             expect(r.status, r.output).to.equal(0);
             expect(callsOf(r, "pulumi", ["login"])).to.deep.equal([]);
             expect(fs.existsSync(path.join(r.tmp, "state"))).to.equal(false);
         });
 
-        it("accepts PULUMI_CONFIG_PASSPHRASE_FILE instead of the passphrase", () => {
+        it("accepts PULUMI_CONFIG_PASSPHRASE_FILE instead of the passphrase", async () => {
             const s = baseScenario();
             s.pulumi.loggedIn = false;
             const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-pass-"));
             tmpDirs.push(tmp);
             fs.writeFileSync(path.join(tmp, "pass"), "secret\n");
-            const r = run(DEPLOY, s, {
+            const r = await run(DEPLOY, s, {
                 env: { PULUMI_CONFIG_PASSPHRASE: undefined, PULUMI_CONFIG_PASSPHRASE_FILE: path.join(tmp, "pass") },
             });
             expect(r.status, r.output).to.equal(0);
         });
 
-        it("needs no passphrase with a Pulumi Cloud backend", () => {
+        it("needs no passphrase with a Pulumi Cloud backend", async () => {
             const s = baseScenario();
             s.pulumi.backendUrl = "https://api.pulumi.com";
-            const r = run([...DEPLOY, "-o", "acme"], s, { env: { PULUMI_CONFIG_PASSPHRASE: undefined } });
+            const r = await run([...DEPLOY, "-o", "acme"], s, { env: { PULUMI_CONFIG_PASSPHRASE: undefined } });
             expect(r.status, r.output).to.equal(0);
         });
     });
 
-    it("-h prints the usage and exits 0", () => {
-        const r = run(["-h"], baseScenario());
+    it("-h prints the usage and exits 0", async () => {
+        const r = await run(["-h"], baseScenario());
         expect(r.status).to.equal(0);
         expect(r.stdout).to.include("Usage:");
         for (const flag of ["-c", "-t", "-T", "-n", "-g", "-s", "-r", "-m", "-o", "-p", "-d", "-f", "-P", "-y", "-h"]) {

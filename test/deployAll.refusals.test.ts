@@ -148,10 +148,10 @@ describe("scripts/deploy-all.sh", () => {
             },
         ];
         for (const c of cases) {
-            it(c.name, () => {
+            it(c.name, async () => {
                 const s = baseScenario();
                 c.scenario?.(s);
-                const r = run(c.args, s, { env: c.env });
+                const r = await run(c.args, s, { env: c.env });
                 if (c.code !== undefined) expect(r.status, r.output).to.equal(c.code);
                 else expect(r.status, r.output).to.not.equal(0);
                 expect(r.stderr).to.match(c.message);
@@ -177,8 +177,8 @@ describe("scripts/deploy-all.sh", () => {
             return dir;
         }
         for (const tool of ["pulumi", "aws"]) {
-            it(`missing ${tool} CLI`, () => {
-                const r = run(DEPLOY, baseScenario(), { path: pathWithout(tool) });
+            it(`missing ${tool} CLI`, async () => {
+                const r = await run(DEPLOY, baseScenario(), { path: pathWithout(tool) });
                 expect(r.status).to.not.equal(0);
                 expect(r.stderr).to.match(new RegExp(`required tool\\(s\\) not found on PATH: ${tool}`));
                 expectNothingChanged(r);

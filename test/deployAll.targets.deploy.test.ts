@@ -17,8 +17,8 @@ import {
 describe("scripts/deploy-all.sh", () => {
     describe("many target accounts (-T TARGETS_FILE)", () => {
         describe("deploy", () => {
-            it("checks every profile first, sets the targets list with the profiles' accounts, ups cicd, then each target-<name> in list order with its own profile", () => {
-                const r = run(deployArgs(targetsFile()), multiScenario());
+            it("checks every profile first, sets the targets list with the profiles' accounts, ups cicd, then each target-<name> in list order with its own profile", async () => {
+                const r = await run(deployArgs(targetsFile()), multiScenario());
                 expect(r.status, r.output).to.equal(0);
 
                 // All the sts checks come first, before any pulumi call.
@@ -63,19 +63,19 @@ describe("scripts/deploy-all.sh", () => {
                 expect(indexOf(r, "pulumi", ["stack", "output", "--stack", "cicd"])).to.be.greaterThan(previous);
             });
 
-            it("accepts a relative TARGETS_FILE path, and requireApproval false or as a string", () => {
+            it("accepts a relative TARGETS_FILE path, and requireApproval false or as a string", async () => {
                 const list = entries();
                 list[0].requireApproval = false;
                 list[2].requireApproval = "true";
                 const file = targetsFile(list);
-                const r = run(deployArgs(path.relative(REPO, file)), multiScenario());
+                const r = await run(deployArgs(path.relative(REPO, file)), multiScenario());
                 expect(r.status, r.output).to.equal(0);
                 const expected = EXPECTED.map((t) => ({ ...t }));
                 Object.assign(expected[0], { requireApproval: false });
                 expect(JSON.parse(configSets(r, "cicd")[`${NS}:targets`])).to.deep.equal(expected);
             });
 
-            it("removes the single-target keys a torn-down cicd stack still has, before up", () => {
+            it("removes the single-target keys a torn-down cicd stack still has, before up", async () => {
                 const s = multiScenario();
                 s.pulumi.stacks.cicd = {
                     resources: 0,
@@ -87,7 +87,7 @@ describe("scripts/deploy-all.sh", () => {
                         [`${NS}:cfnStackName`]: "OldWorkload",
                     },
                 };
-                const r = run(deployArgs(targetsFile()), s);
+                const r = await run(deployArgs(targetsFile()), s);
                 expect(r.status, r.output).to.equal(0);
                 const rms = callsOf(r, "pulumi", ["config", "rm"]);
                 expect(rms.map((c) => c.args)).to.deep.equal(
@@ -107,8 +107,8 @@ describe("scripts/deploy-all.sh", () => {
                 ]);
             });
 
-            it("re-runs idempotently over live stacks with the same accounts, keeping the stack's region", () => {
-                const r = run(deployArgs(targetsFile()), multiDeployedScenario());
+            it("re-runs idempotently over live stacks with the same accounts, keeping the stack's region", async () => {
+                const r = await run(deployArgs(targetsFile()), multiDeployedScenario());
                 expect(r.status, r.output).to.equal(0);
                 expect(configSets(r, "cicd")["aws:region"]).to.equal("eu-west-2");
                 expect(JSON.parse(configSets(r, "cicd")[`${NS}:targets`])).to.deep.equal(EXPECTED);
@@ -118,7 +118,7 @@ describe("scripts/deploy-all.sh", () => {
                 ]);
             });
 
-            it("adds a target to a live stack, and warns about a target the file drops", () => {
+            it("adds a target to a live stack, and warns about a target the file drops", async () => {
                 const s = multiDeployedScenario();
                 const live = [
                     ...EXPECTED,
@@ -130,15 +130,15 @@ describe("scripts/deploy-all.sh", () => {
                     },
                 ];
                 s.pulumi.stacks.cicd.config![`${NS}:targets`] = JSON.stringify(live.filter((t) => t.name !== "prod"));
-                const r = run(deployArgs(targetsFile()), s);
+                const r = await run(deployArgs(targetsFile()), s);
                 expect(r.status, r.output).to.equal(0);
                 expect(r.stderr).to.match(/drops the target qa \(account 555555555555\).*target-qa/);
                 expect(JSON.parse(configSets(r, "cicd")[`${NS}:targets`])).to.deep.equal(EXPECTED);
                 expect(callsOf(r, "pulumi", ["up"]).map((c) => opt(c, "--stack"))).to.deep.equal(["cicd", ...STACKS]);
             });
 
-            it("with -p starts the pipelines only after the last target stack is up", () => {
-                const r = run([...deployArgs(targetsFile()), "-p"], multiScenario());
+            it("with -p starts the pipelines only after the last target stack is up", async () => {
+                const r = await run([...deployArgs(targetsFile()), "-p"], multiScenario());
                 expect(r.status, r.output).to.equal(0);
                 const starts = callsOf(r, "aws", ["codepipeline", "start-pipeline-execution"]);
                 expect(starts.map((c) => [opt(c, "--name"), c.profile])).to.deep.equal([

@@ -35,8 +35,8 @@ import {
 describe("scripts/deploy-all.sh", () => {
     describe("many target accounts (-T TARGETS_FILE)", () => {
         describe("teardown", () => {
-            it("runs the destroy runs, then destroys target-prod, target-staging, target-dev with their profiles, empties the artifact bucket, destroys cicd", () => {
-                const r = run(teardownArgs(targetsFile()), multiDeployedScenario());
+            it("runs the destroy runs, then destroys target-prod, target-staging, target-dev with their profiles, empties the artifact bucket, destroys cicd", async () => {
+                const r = await run(teardownArgs(targetsFile()), multiDeployedScenario());
                 expect(r.status, r.output).to.equal(0);
                 expect(stsProfiles(r)).to.deep.equal(["ci", ...PROFILES]);
 
@@ -69,10 +69,10 @@ describe("scripts/deploy-all.sh", () => {
                 for (const st of [...STACKS, "cicd"]) expect(r.scenario.pulumi.stacks[st].resources, st).to.equal(0);
             });
 
-            it("resumes after a failure: with target-prod already destroyed, no destroy runs, then staging, dev, cicd", () => {
+            it("resumes after a failure: with target-prod already destroyed, no destroy runs, then staging, dev, cicd", async () => {
                 const s = multiDeployedScenario();
                 s.pulumi.stacks["target-prod"].resources = 0;
-                const r = run(teardownArgs(targetsFile()), s);
+                const r = await run(teardownArgs(targetsFile()), s);
                 expect(r.status, r.output).to.equal(0);
                 expect(callsOf(r, "aws", ["codepipeline"])).to.deep.equal([]);
                 expect(callsOf(r, "pulumi", ["destroy"]).map((c) => [opt(c, "--stack"), c.profile])).to.deep.equal([
@@ -83,16 +83,16 @@ describe("scripts/deploy-all.sh", () => {
                 expect(r.stdout).to.match(/target-prod already destroyed/);
             });
 
-            it("stops before any pulumi destroy when a workload destroy run fails", () => {
+            it("stops before any pulumi destroy when a workload destroy run fails", async () => {
                 const s = multiDeployedScenario();
                 (s.executions as Json)[OUTPUTS.terraformPipelineName] = ["InProgress", "Failed"];
-                const r = run(teardownArgs(targetsFile()), s);
+                const r = await run(teardownArgs(targetsFile()), s);
                 expect(r.status).to.not.equal(0);
                 expect(r.stderr).to.match(/NOT destroyed/);
                 expect(callsOf(r, "pulumi", ["destroy"])).to.deep.equal([]);
             });
 
-            it("refuses, changing nothing, when the live cicd stack has a target the file does not list whose stack is not destroyed", () => {
+            it("refuses, changing nothing, when the live cicd stack has a target the file does not list whose stack is not destroyed", async () => {
                 const s = multiDeployedScenario();
                 const live = [
                     ...EXPECTED,
@@ -105,7 +105,7 @@ describe("scripts/deploy-all.sh", () => {
                 ];
                 s.pulumi.stacks.cicd.config![`${NS}:targets`] = JSON.stringify(live);
                 s.pulumi.stacks["target-qa"] = { resources: 4, config: {} };
-                const r = run(teardownArgs(targetsFile()), s);
+                const r = await run(teardownArgs(targetsFile()), s);
                 expect(r.status).to.equal(1);
                 expect(r.stderr).to.match(
                     /also deploys the target qa \(account 555555555555\).*target-qa is not destroyed/,
@@ -288,12 +288,12 @@ describe("scripts/deploy-all.sh", () => {
                 },
             ];
             for (const c of cases) {
-                it(c.name, () => {
+                it(c.name, async () => {
                     const s = multiScenario();
                     (s.accounts as Record<string, string>).tg = TARGET;
                     c.scenario?.(s);
                     const file = targetsFile(c.content ?? entries());
-                    const r = run((c.args ?? deployArgs)(file), s);
+                    const r = await run((c.args ?? deployArgs)(file), s);
                     if (c.code !== undefined) expect(r.status, r.output).to.equal(c.code);
                     else expect(r.status, r.output).to.equal(1);
                     expect(r.stderr).to.match(c.message);

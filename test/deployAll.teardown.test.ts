@@ -17,8 +17,8 @@ import {
 
 describe("scripts/deploy-all.sh", () => {
     describe("teardown (-d)", () => {
-        it("destroys the workload through the pipelines, then target, empties the artifact bucket, then cicd; keeps the state bucket", () => {
-            const r = run(TEARDOWN, deployedScenario());
+        it("destroys the workload through the pipelines, then target, empties the artifact bucket, then cicd; keeps the state bucket", async () => {
+            const r = await run(TEARDOWN, deployedScenario());
             expect(r.status, r.output).to.equal(0);
 
             const starts = callsOf(r, "aws", ["codepipeline", "start-pipeline-execution"]);
@@ -72,8 +72,8 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.stdout).to.match(new RegExp(`Kept the Terraform state bucket s3://${OUTPUTS.stateBucketName}`));
         });
 
-        it("with -P -y also empties and deletes the state bucket after destroying cicd", () => {
-            const r = run([...TEARDOWN, "-P", "-y"], deployedScenario());
+        it("with -P -y also empties and deletes the state bucket after destroying cicd", async () => {
+            const r = await run([...TEARDOWN, "-P", "-y"], deployedScenario());
             expect(r.status, r.output).to.equal(0);
             const destroyCicd = indexOf(r, "pulumi", ["destroy", "--yes", "--stack", "cicd"]);
             const stateCalls = r.calls
@@ -88,10 +88,10 @@ describe("scripts/deploy-all.sh", () => {
             expect(r.scenario.buckets).not.to.have.property(OUTPUTS.stateBucketName);
         });
 
-        it("says how to approve a destroy run waiting at the pipeline's ApproveDestroy guard, and waits", () => {
+        it("says how to approve a destroy run waiting at the pipeline's ApproveDestroy guard, and waits", async () => {
             const s = deployedScenario();
             s.approvals = [OUTPUTS.terraformPipelineName];
-            const r = run(TEARDOWN, s);
+            const r = await run(TEARDOWN, s);
             expect(r.status, r.output).to.equal(0);
             expect(r.stdout).to.match(/xacct-terraform is waiting for the manual approval ApproveDestroy/);
             expect(r.stdout).to.match(
@@ -110,10 +110,10 @@ describe("scripts/deploy-all.sh", () => {
             );
         });
 
-        it("stops before any pulumi destroy when a workload destroy run fails", () => {
+        it("stops before any pulumi destroy when a workload destroy run fails", async () => {
             const s = deployedScenario();
             (s.executions as Json)[OUTPUTS.terraformPipelineName] = ["InProgress", "Failed"];
-            const r = run(TEARDOWN, s);
+            const r = await run(TEARDOWN, s);
             expect(r.status).to.not.equal(0);
             expect(r.stderr).to.match(/NOT destroyed/);
             expect(r.stderr).to.match(/xacct-terraform/);
@@ -121,28 +121,28 @@ describe("scripts/deploy-all.sh", () => {
             expect(callsOf(r, "aws", ["s3api", "delete-objects"])).to.deep.equal([]);
         });
 
-        it("with -f goes on after a failed workload destroy run", () => {
+        it("with -f goes on after a failed workload destroy run", async () => {
             const s = deployedScenario();
             (s.executions as Json)[OUTPUTS.cloudformationPipelineName] = ["Stopped"];
-            const r = run([...TEARDOWN, "-f"], s);
+            const r = await run([...TEARDOWN, "-f"], s);
             expect(r.status, r.output).to.equal(0);
             expect(callsOf(r, "pulumi", ["destroy"]).map((c) => opt(c, "--stack"))).to.deep.equal(["target", "cicd"]);
         });
 
-        it("resumes after a failure: an already destroyed target stack means no destroy runs and no target destroy", () => {
+        it("resumes after a failure: an already destroyed target stack means no destroy runs and no target destroy", async () => {
             const s = deployedScenario();
             s.pulumi.stacks.target = { resources: 0, config: {} };
-            const r = run(TEARDOWN, s);
+            const r = await run(TEARDOWN, s);
             expect(r.status, r.output).to.equal(0);
             expect(callsOf(r, "aws", ["codepipeline"])).to.deep.equal([]);
             expect(callsOf(r, "pulumi", ["destroy"]).map((c) => opt(c, "--stack"))).to.deep.equal(["cicd"]);
             expect(callsOf(r, "aws", ["s3api", "delete-objects"]).length).to.be.greaterThan(0);
         });
 
-        it("has nothing to do when both stacks are already destroyed or missing", () => {
+        it("has nothing to do when both stacks are already destroyed or missing", async () => {
             const s = deployedScenario();
             s.pulumi.stacks = { cicd: { resources: 0, config: { [`${NS}:targetAccountId`]: TARGET } } };
-            const r = run(TEARDOWN, s);
+            const r = await run(TEARDOWN, s);
             expect(r.status, r.output).to.equal(0);
             expectNothingChanged(r);
         });

@@ -1,13 +1,14 @@
 // Tests of scripts/deploy-all.sh. The script runs for real, under bash, with stand-ins for the
 // `pulumi` and `aws` CLIs first on PATH (test/fixtures/bin). The stand-ins log every call to
 // $STUB_LOG and answer from a JSON scenario file ($STUB_SCENARIO) that they update like a backend
-// would. Everything the script writes goes under a temporary directory (HOME, TMPDIR, the file
-// backend), never into the repository.
+// would (test/helpers/stubCli.ts). Everything the script writes goes under a temporary directory
+// (HOME, TMPDIR, the file backend), never into the repository.
 import { expect } from "chai";
-import { spawnSync } from "child_process";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { stubPort } from "./stubCli";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 export const SCRIPT = path.join("scripts", "deploy-all.sh");
@@ -114,11 +115,54 @@ after(() => {
     for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-export function run(
+/**
+ * Runs `command` without blocking the event loop (the stand-in server answers from this process),
+ * with `input` on stdin, killed after 60 s.
+ */
+export function spawnAsync(
+    command: string,
+    args: string[],
+    opts: { cwd: string; env: Record<string, string>; input: string },
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: "pipe" });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 60000);
+        child.on("error", (e) => {
+            clearTimeout(timer);
+            reject(e);
+        });
+        child.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr });
+        });
+        // A script that exits before reading its stdin closes the pipe: not an error of the test.
+        child.stdin.on("error", (e: NodeJS.ErrnoException) => {
+            if (e.code !== "EPIPE") reject(e);
+        });
+        child.stdin.end(opts.input);
+    });
+}
+
+/** The calls the stand-ins logged, in order. */
+export function readCalls(log: string): Call[] {
+    return fs.existsSync(log)
+        ? fs
+              .readFileSync(log, "utf8")
+              .split("\n")
+              .filter(Boolean)
+              .map((l) => JSON.parse(l) as Call)
+        : [];
+}
+
+export async function run(
     args: string[],
     scenario: Scenario,
     opts: { env?: Record<string, string | undefined>; path?: string } = {},
-): Run {
+): Promise<Run> {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-"));
     tmpDirs.push(tmp);
     const scenarioFile = path.join(tmp, "scenario.json");
@@ -131,6 +175,7 @@ export function run(
         HOME: path.join(tmp, "home"),
         TMPDIR: path.join(tmp, "tmp"),
         LANG: "C",
+        STUB_PORT: String(await stubPort()),
         STUB_LOG: log,
         STUB_SCENARIO: scenarioFile,
         PULUMI_STATE_DIR: path.join(tmp, "state"),
@@ -142,21 +187,13 @@ export function run(
         else env[k] = v;
     }
     // stdin is a pipe, not a terminal: the script must assume -y.
-    const r = spawnSync("bash", [SCRIPT, ...args], { cwd: REPO, env, input: "", encoding: "utf8", timeout: 60000 });
-    const calls: Call[] = fs.existsSync(log)
-        ? fs
-              .readFileSync(log, "utf8")
-              .trim()
-              .split("\n")
-              .filter(Boolean)
-              .map((l) => JSON.parse(l) as Call)
-        : [];
+    const r = await spawnAsync("bash", [SCRIPT, ...args], { cwd: REPO, env, input: "" });
     return {
         status: r.status,
         stdout: r.stdout,
         stderr: r.stderr,
         output: r.stdout + r.stderr,
-        calls,
+        calls: readCalls(log),
         scenario: JSON.parse(fs.readFileSync(scenarioFile, "utf8")) as Scenario,
         tmp,
     };
