@@ -1,4 +1,5 @@
-import * as aws from "@pulumi/aws";
+import { getPartitionOutput } from "@pulumi/aws/getPartition";
+import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ConfigReader,
@@ -26,19 +27,19 @@ export interface OidcOutputs {
 export function oidcProgram(read: ConfigReader): OidcOutputs {
     const config = parseOidcConfig(read);
     const tags = { "managed-by": "pulumi", "pulumi-project": pulumi.getProject(), "github-repo": config.githubRepo };
-    const partition = aws.getPartitionOutput().partition;
+    const partition = getPartitionOutput().partition;
 
     const providerArn: pulumi.Output<string> =
         config.existingProviderArn !== undefined
             ? pulumi.output(config.existingProviderArn)
-            : new aws.iam.OpenIdConnectProvider("github", {
+            : new iam.OpenIdConnectProvider("github", {
                   url: GITHUB_OIDC_URL,
                   clientIdLists: [STS_AUDIENCE],
                   // No thumbprintLists: AWS trusts GitHub's issuer through its own CA library.
                   tags,
               }).arn;
 
-    const role = new aws.iam.Role("preview", {
+    const role = new iam.Role("preview", {
         name: config.roleName,
         description: `pulumi preview from pull requests of ${config.githubRepo} (GitHub Actions OIDC)`,
         assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(previewTrustPolicy(arn, config.githubRepo))),
@@ -46,14 +47,14 @@ export function oidcProgram(read: ConfigReader): OidcOutputs {
         tags,
     });
 
-    new aws.iam.RolePolicyAttachment("preview-read-only", {
+    new iam.RolePolicyAttachment("preview-read-only", {
         role: role.name,
         policyArn: partition.apply(readOnlyAccessArn),
     });
 
     const bucket = config.stateBucketName;
     if (bucket !== undefined) {
-        new aws.iam.RolePolicy("preview-pulumi-state", {
+        new iam.RolePolicy("preview-pulumi-state", {
             role: role.name,
             policy: partition.apply((p) =>
                 JSON.stringify(

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import * as aws from "../aws";
 
 /** The IAM policy language version every document here uses. */
 export const VERSION = "2012-10-17";

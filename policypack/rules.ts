@@ -7,7 +7,10 @@
 // the properties in a proxy that throws on access to one. The rules unwrap the proxy and treat an
 // unknown value leniently: a check that depends on it is skipped rather than failed (the same
 // rules run again on `pulumi up`, when the values are known).
-import * as aws from "@pulumi/aws";
+import * as cloudwatch from "@pulumi/aws/cloudwatch";
+import * as codebuild from "@pulumi/aws/codebuild";
+import * as codepipeline from "@pulumi/aws/codepipeline";
+import * as s3 from "@pulumi/aws/s3";
 import {
     Policies,
     PolicyResource,
@@ -578,7 +581,7 @@ const s3BucketNoForceDestroy: ResourceValidationPolicy = {
     description:
         "S3 buckets should not set forceDestroy: true (a destroy would silently delete every object). Advisory; for the state bucket s3-state-bucket-protected is mandatory.",
     enforcementLevel: "advisory",
-    validateResource: validateResourceOfType(aws.s3.Bucket, (bucket, args, reportViolation) => {
+    validateResource: validateResourceOfType(s3.Bucket, (bucket, args, reportViolation) => {
         const props = raw(bucket);
         if (props.forceDestroy === true) {
             reportViolation(
@@ -738,7 +741,7 @@ const codePipelineV2: ResourceValidationPolicy = {
     description:
         'CodePipeline pipelines are pipelineType "V2" (variables, stage conditions, the Commands action; V1 is the default when unset).',
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfType(aws.codepipeline.Pipeline, (pipeline, args, reportViolation) => {
+    validateResource: validateResourceOfType(codepipeline.Pipeline, (pipeline, args, reportViolation) => {
         const p = raw(pipeline);
         const type = p.pipelineType;
         if (isUnknown(type) || type === "V2") return;
@@ -753,7 +756,7 @@ const codeBuildNotPrivileged: ResourceValidationPolicy = {
     description:
         "CodeBuild projects do not run in privileged mode (environment.privilegedMode gives the build root on the Docker host).",
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfType(aws.codebuild.Project, (project, args, reportViolation) => {
+    validateResource: validateResourceOfType(codebuild.Project, (project, args, reportViolation) => {
         const p = raw(project);
         const env = p.environment;
         if (isObject(env) && env.privilegedMode === true) {
@@ -768,7 +771,7 @@ const codeBuildTimeout: ResourceValidationPolicy = {
     name: "codebuild-build-timeout",
     description: `CodeBuild projects set buildTimeout explicitly, at most ${MAX_BUILD_TIMEOUT} minutes.`,
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfType(aws.codebuild.Project, (project, args, reportViolation) => {
+    validateResource: validateResourceOfType(codebuild.Project, (project, args, reportViolation) => {
         const p = raw(project);
         const timeout = p.buildTimeout;
         if (isUnknown(timeout)) return;
@@ -851,7 +854,7 @@ const logGroupRetention: ResourceValidationPolicy = {
     name: "cloudwatch-log-group-retention",
     description: "CloudWatch log groups set retentionInDays (unset or 0 keeps logs forever).",
     enforcementLevel: "mandatory",
-    validateResource: validateResourceOfType(aws.cloudwatch.LogGroup, (group, args, reportViolation) => {
+    validateResource: validateResourceOfType(cloudwatch.LogGroup, (group, args, reportViolation) => {
         const g = raw(group);
         const days = g.retentionInDays;
         if (isUnknown(days)) return;

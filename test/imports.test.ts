@@ -1,0 +1,67 @@
+// The program loads @pulumi/aws one service module at a time (aws.ts), never through the package
+// index, which loads every AWS service (BENCHMARKS.md, "Where the time goes"). This keeps it so.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { AWS_FUNCTIONS, AWS_USED } from "../scripts/bench/floor";
+import { usedAwsExports } from "../scripts/bench/stats";
+
+const REPO = path.resolve(__dirname, "..");
+const SKIP = new Set(["node_modules", "bin", "reports", "workload", "docs", "test"]);
+
+/** Every TypeScript file of the program and of the projects beside it (oidc/, policypack/), and the scripts. */
+function sources(dir = REPO): string[] {
+    const files: string[] = [];
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        if (e.name.startsWith(".") || SKIP.has(e.name)) continue;
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) files.push(...sources(p));
+        else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) files.push(p);
+    }
+    return files;
+}
+
+/** The module specifiers of a file's static imports and exports. */
+function specifiers(text: string): string[] {
+    return [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gm)].map((m) => m[1]);
+}
+
+describe("imports of @pulumi/aws", () => {
+    const files = sources();
+
+    it("finds the program's files", () => {
+        const names = files.map((f) => path.relative(REPO, f));
+        for (const f of ["aws.ts", "index.ts", "stacks/cicd.ts", "components/stateBucket.ts", "policypack/rules.ts"]) {
+            expect(names).to.include(f);
+        }
+    });
+
+    it("no file imports the @pulumi/aws package index", () => {
+        const offenders = files.filter((f) => specifiers(fs.readFileSync(f, "utf8")).includes("@pulumi/aws"));
+        expect(offenders.map((f) => path.relative(REPO, f))).to.deep.equal([]);
+        expect(specifiers('import * as aws from "@pulumi/aws";\nexport * as s3 from "@pulumi/aws/s3";')).to.deep.equal([
+            "@pulumi/aws",
+            "@pulumi/aws/s3",
+        ]);
+    });
+
+    it("aws.ts exports exactly the service modules the bench floor loads, and every class the program uses is in the floor", () => {
+        const text = fs.readFileSync(path.join(REPO, "aws.ts"), "utf8");
+        const services = [...text.matchAll(/^export \* as (\w+) from "@pulumi\/aws\/(\w+)";$/gm)].map((m) => {
+            expect(m[1]).to.equal(m[2]);
+            return m[1];
+        });
+        expect(services.sort()).to.deep.equal(Object.keys(AWS_USED).sort());
+        const functions = [...text.matchAll(/^export \{ (\w+) \} from "@pulumi\/aws\/\w+";$/gm)].map((m) => m[1]);
+        expect(functions.sort()).to.deep.equal([...AWS_FUNCTIONS].sort());
+
+        const inFloor = new Set([
+            ...Object.entries(AWS_USED).flatMap(([svc, names]) => names.map((n) => `${svc}.${n}`)),
+            ...AWS_FUNCTIONS,
+        ]);
+        const program = files.filter((f) => !/\/(oidc|policypack|scripts)\//.test(f));
+        const used = usedAwsExports(program.map((f) => fs.readFileSync(f, "utf8")));
+        expect(used).to.include("s3.Bucket");
+        expect(used.filter((u) => !inFloor.has(u))).to.deep.equal([]);
+    });
+});
