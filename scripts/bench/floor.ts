@@ -6,7 +6,7 @@
  *   floor          each service module by its own path (@pulumi/aws/s3, ...): the least any program
  *                  declaring these resources must load
  *   floor root     the same classes through the package index (`import * as aws from "@pulumi/aws"`),
- *                  which loads the index of every AWS service: what the program does today
+ *                  which loads the index of every AWS service: what the program did before aws.ts
  */
 const started = process.hrtime.bigint();
 
