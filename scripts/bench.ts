@@ -34,10 +34,9 @@ import {
     summarize,
     Summary,
     textTable,
-    usedAwsExports,
     verdict,
 } from "./bench/stats";
-import { AWS_FUNCTIONS, AWS_USED } from "./bench/floor";
+import { notInFloor, programSources } from "./bench/sources";
 
 const REPO = path.resolve(__dirname, "..");
 
@@ -90,39 +89,9 @@ function childEnv(): NodeJS.ProcessEnv {
     return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("TS_NODE_")));
 }
 
-/** The program's own source files: everything but the tests, the scripts and the other projects. */
-function programSources(project: string): string[] {
-    const skip = new Set([
-        "node_modules",
-        "test",
-        "scripts",
-        "oidc",
-        "policypack",
-        "bin",
-        "reports",
-        "workload",
-        "docs",
-    ]);
-    const files: string[] = [];
-    const walk = (dir: string): void => {
-        for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-            if (e.name.startsWith(".") || skip.has(e.name)) continue;
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) files.push(p);
-        }
-    };
-    walk(project);
-    return files.map((f) => fs.readFileSync(f, "utf8"));
-}
-
 /** The floor must load every @pulumi/aws export the program uses; otherwise it is too low to compare with. */
 function checkFloor(project: string): void {
-    const inFloor = new Set([
-        ...Object.entries(AWS_USED).flatMap(([svc, names]) => names.map((n) => `${svc}.${n}`)),
-        ...AWS_FUNCTIONS,
-    ]);
-    const missing = usedAwsExports(programSources(project)).filter((e) => !inFloor.has(e));
+    const missing = notInFloor(programSources(project));
     if (missing.length > 0) {
         throw new Error(
             `the program uses @pulumi/aws ${missing.join(", ")}, which scripts/bench/floor.ts does not load: add them to AWS_USED`,

@@ -4,22 +4,10 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { AWS_FUNCTIONS, AWS_USED } from "../scripts/bench/floor";
+import { notInFloor, programSources, tsFiles } from "../scripts/bench/sources";
 import { usedAwsExports } from "../scripts/bench/stats";
 
 const REPO = path.resolve(__dirname, "..");
-const SKIP = new Set(["node_modules", "bin", "reports", "workload", "docs", "test"]);
-
-/** Every TypeScript file of the program and of the projects beside it (oidc/, policypack/), and the scripts. */
-function sources(dir = REPO): string[] {
-    const files: string[] = [];
-    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        if (e.name.startsWith(".") || SKIP.has(e.name)) continue;
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) files.push(...sources(p));
-        else if (e.name.endsWith(".ts") && !e.name.endsWith(".d.ts")) files.push(p);
-    }
-    return files;
-}
 
 /** The module specifiers of a file's static imports and exports. */
 function specifiers(text: string): string[] {
@@ -27,7 +15,8 @@ function specifiers(text: string): string[] {
 }
 
 describe("imports of @pulumi/aws", () => {
-    const files = sources();
+    /** Every TypeScript file of the program, of the projects beside it (oidc/, policypack/), and the scripts. */
+    const files = tsFiles(REPO, new Set(["node_modules", "bin", "reports", "workload", "docs", "test"]));
 
     it("finds the program's files", () => {
         const names = files.map((f) => path.relative(REPO, f));
@@ -55,13 +44,8 @@ describe("imports of @pulumi/aws", () => {
         const functions = [...text.matchAll(/^export \{ (\w+) \} from "@pulumi\/aws\/\w+";$/gm)].map((m) => m[1]);
         expect(functions.sort()).to.deep.equal([...AWS_FUNCTIONS].sort());
 
-        const inFloor = new Set([
-            ...Object.entries(AWS_USED).flatMap(([svc, names]) => names.map((n) => `${svc}.${n}`)),
-            ...AWS_FUNCTIONS,
-        ]);
-        const program = files.filter((f) => !/\/(oidc|policypack|scripts)\//.test(f));
-        const used = usedAwsExports(program.map((f) => fs.readFileSync(f, "utf8")));
-        expect(used).to.include("s3.Bucket");
-        expect(used.filter((u) => !inFloor.has(u))).to.deep.equal([]);
+        const program = programSources(REPO);
+        expect(usedAwsExports(program)).to.include("s3.Bucket");
+        expect(notInFloor(program)).to.deep.equal([]);
     });
 });
