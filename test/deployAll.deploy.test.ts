@@ -21,12 +21,9 @@ import {
     indexOf,
     lastIndexOf,
     opt,
-    readCalls,
     run,
-    spawnAsync,
     tmpDirs,
 } from "./helpers/deployAll";
-import { stubPort } from "./helpers/stubCli";
 
 describe("scripts/deploy-all.sh", () => {
     describe("deploy", () => {
@@ -91,32 +88,14 @@ describe("scripts/deploy-all.sh", () => {
         it("with a terminal and no -y, asks once with a summary and changes nothing when refused", async function () {
             // `script` (util-linux) gives the script a terminal on stdin.
             if (spawnSync("sh", ["-c", "command -v script"]).status !== 0) this.skip();
-            const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-tty-"));
-            tmpDirs.push(tmp);
-            const scenarioFile = path.join(tmp, "scenario.json");
-            const log = path.join(tmp, "calls.jsonl");
-            fs.writeFileSync(scenarioFile, JSON.stringify(baseScenario()));
-            const r = await spawnAsync("script", ["-qec", `bash ${SCRIPT} ${DEPLOY.join(" ")}`, "/dev/null"], {
-                cwd: REPO,
-                input: "n\n",
-                env: {
-                    PATH: `${STUBS}${path.delimiter}${process.env.PATH ?? ""}`,
-                    HOME: tmp,
-                    TMPDIR: tmp,
-                    STUB_PORT: String(await stubPort()),
-                    STUB_LOG: log,
-                    STUB_SCENARIO: scenarioFile,
-                    PULUMI_CONFIG_PASSPHRASE: "test-passphrase",
-                },
-            });
+            const r = await run(DEPLOY, baseScenario(), { terminal: "n\n" });
             expect(r.stdout).to.match(/target account +222222222222 \(profile tg\)/);
             expect(r.stdout.match(/Proceed\? \[y\/N\]/g)).to.have.length(1);
             expect(r.stdout).to.include("Aborted: nothing changed.");
             expect(r.status).to.not.equal(0);
-            const calls = readCalls(log);
-            expect(calls.length, "the script checked the profiles before asking").to.be.greaterThan(0);
+            expect(r.calls.length, "the script checked the profiles before asking").to.be.greaterThan(0);
             expect(
-                calls.filter(
+                r.calls.filter(
                     (c) => ["up", "destroy"].includes(c.args[0]) || c.args[1] === "set" || c.args[1] === "select",
                 ),
             ).to.deep.equal([]);

@@ -161,7 +161,12 @@ export function readCalls(log: string): Call[] {
 export async function run(
     args: string[],
     scenario: Scenario,
-    opts: { env?: Record<string, string | undefined>; path?: string } = {},
+    opts: {
+        env?: Record<string, string | undefined>;
+        path?: string;
+        /** Run the script with a terminal on stdin (util-linux `script`), and type this into it. */
+        terminal?: string;
+    } = {},
 ): Promise<Run> {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-all-"));
     tmpDirs.push(tmp);
@@ -186,8 +191,16 @@ export async function run(
         if (v === undefined) delete env[k];
         else env[k] = v;
     }
-    // stdin is a pipe, not a terminal: the script must assume -y.
-    const r = await spawnAsync("bash", [SCRIPT, ...args], { cwd: REPO, env, input: "" });
+    // Without `terminal`, stdin is a pipe, not a terminal: the script must assume -y.
+    const quote = (a: string): string => `'${a.replace(/'/g, `'\\''`)}'`;
+    const r =
+        opts.terminal === undefined
+            ? await spawnAsync("bash", [SCRIPT, ...args], { cwd: REPO, env, input: "" })
+            : await spawnAsync("script", ["-qec", ["bash", SCRIPT, ...args].map(quote).join(" "), "/dev/null"], {
+                  cwd: REPO,
+                  env,
+                  input: opts.terminal,
+              });
     return {
         status: r.status,
         stdout: r.stdout,
