@@ -30,7 +30,7 @@ export default tseslint.config(
     },
     {
         // Tests read mock-recorded inputs, which are untyped JSON by nature.
-        files: ["test/**/*.ts", "scripts/**/*.ts"],
+        files: ["test/**/*.ts", "scripts/**/*.ts", "tools/**/*.ts"],
         rules: {
             "@typescript-eslint/no-explicit-any": "off",
             "@typescript-eslint/no-unsafe-assignment": "off",

@@ -195,7 +195,7 @@ function build(project: string, dir: string): { outDir: string; ms: number } {
 async function cicdOutputs(project: string, dir: string, targets: readonly number[]): Promise<Map<number, string>> {
     const helpers = (await import(
         path.join(project, "test", "helpers", "program")
-    )) as typeof import("../test/helpers/program");
+    )) as typeof import("../tools/offline/program");
     const files = new Map<number, string>();
     for (const n of targets) {
         const run = await helpers.runCicd(helpers.manyTargets(n));

@@ -1,15 +1,15 @@
 /**
  * Prints the IAM hop matrix of the committed example config (Pulumi.cicd.yaml) as a Markdown table:
  * the program runs under the test mocks (offline, no AWS access), its real policy documents are
- * captured, and every hop of test/iam/hops.ts is evaluated with @cloud-copilot/iam-simulate.
+ * captured, and every hop of tools/offline/iam/hops.ts is evaluated with @cloud-copilot/iam-simulate.
  *
  *   npx ts-node --transpile-only scripts/hop-matrix.ts            # Markdown table
  *   npx ts-node --transpile-only scripts/hop-matrix.ts --text     # plain-text table
  *
  * Exits 1 when any hop's verdict differs from what it is expected to be.
  */
-import { captureProgram, committedExampleConfig } from "../test/iam/capture";
-import { evaluateHops, markdownMatrix, textMatrix } from "../test/iam/hops";
+import { captureProgram, committedExampleConfig } from "../tools/offline/iam/capture";
+import { evaluateHops, markdownMatrix, textMatrix } from "../tools/offline/iam/hops";
 
 async function main(): Promise<number> {
     const model = await captureProgram(committedExampleConfig());

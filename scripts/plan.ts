@@ -2,10 +2,10 @@
  * `npm run plan -- <stack> [--out <dir>]`: what the program declares for a stack, offline.
  *
  * No credentials, no Pulumi CLI, no AWS call: the program runs under the mock engine of the tests
- * (test/helpers/mocks.ts) with the stack's committed config (`Pulumi.<stack>.yaml`). For `target` and
+ * (tools/offline/mocks.ts) with the stack's committed config (`Pulumi.<stack>.yaml`). For `target` and
  * `target-<name>`, the cicd stack runs first with `Pulumi.cicd.yaml`, and its outputs stand behind the
  * target's StackReference. The report lists every resource (type, name, parent component, key inputs),
- * every IAM document, the cross-account hop matrix with the evaluator's verdicts (test/iam/), and a
+ * every IAM document, the cross-account hop matrix with the evaluator's verdicts (tools/offline/iam/), and a
  * Mermaid diagram of the components, accounts and trust edges. It is what the program declares, not a
  * diff against live state.
  *
@@ -22,10 +22,10 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError, parseTargetConfig, PROJECT } from "../config";
 import { runStack } from "../stacks";
 import type { TargetContract } from "../stacks/cicd";
-import { Recorded, resolveOutputs, settle, useMocks } from "../test/helpers/mocks";
-import { CICD_ACCOUNT, CicdRun, readerOf, runCicd, TargetRun } from "../test/helpers/program";
-import { captureModel } from "../test/iam/capture";
-import { evaluateHops, Hop, HOPS, requestOf } from "../test/iam/hops";
+import { Recorded, resolveOutputs, settle, useMocks } from "../tools/offline/mocks";
+import { CICD_ACCOUNT, CicdRun, readerOf, runCicd, TargetRun } from "../tools/offline/program";
+import { captureModel } from "../tools/offline/iam/capture";
+import { evaluateHops, Hop, HOPS, requestOf } from "../tools/offline/iam/hops";
 import {
     iamDocuments,
     mermaidDiagram,
@@ -38,7 +38,7 @@ import {
     PlanStackRun,
     renderMarkdown,
     summaryLine,
-} from "./planReport";
+} from "../tools/offline/plan/report";
 
 export { PLAN_LABEL, summaryLine };
 
@@ -159,7 +159,7 @@ async function plain(value: unknown): Promise<unknown> {
 const plainResources = async (resources: readonly Recorded[]): Promise<Recorded[]> =>
     Promise.all(resources.map(async (r) => ({ ...r, inputs: (await plain(r.inputs)) as Record<string, any> })));
 
-/** Every hop of test/iam/hops.ts for the stack pair; hops of a method that is off are not applicable. */
+/** Every hop of tools/offline/iam/hops.ts for the stack pair; hops of a method that is off are not applicable. */
 async function hopMatrix(cicd: CicdRun, run: TargetRun, stack: string): Promise<PlanHopMatrix> {
     const model = captureModel(cicd, [run]);
     const target = model.targets[0];
@@ -225,7 +225,7 @@ async function hopMatrix(cicd: CicdRun, run: TargetRun, stack: string): Promise<
 }
 
 const NOTICE = [
-    "Produced offline by `npm run plan`: the program ran under Pulumi's mock engine (`test/helpers/mocks.ts`) " +
+    "Produced offline by `npm run plan`: the program ran under Pulumi's mock engine (`tools/offline/mocks.ts`) " +
         "with the stack's committed config. No credentials, no Pulumi CLI, no AWS call.",
     "It shows the resources and documents the program would register. It does not know what exists in AWS, " +
         "and it is not what `pulumi preview` would change. IDs, and ARNs that AWS assigns, are the mock's.",

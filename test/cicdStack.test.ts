@@ -3,8 +3,8 @@ import { BUILD_ACTIONS } from "../artifacts/cloudFormationCommands";
 import { StateBucket } from "../components/stateBucket";
 import { ConfigError } from "../config";
 import { runStack } from "../stacks";
-import { find, ofType, policyOf, useMocks, sid } from "./helpers/mocks";
-import { CICD_ACCOUNT, CicdRun, readerOf, runCicd, singleTarget, TARGET_ACCOUNT } from "./helpers/program";
+import { find, ofType, policyOf, useMocks, sid } from "../tools/offline/mocks";
+import { CICD_ACCOUNT, CicdRun, readerOf, runCicd, singleTarget, TARGET_ACCOUNT } from "../tools/offline/program";
 
 const PIPELINE = "aws:codepipeline/pipeline:Pipeline";
 const statements = (doc: any): any[] => doc.Statement;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ConfigError, DEFAULTS, parseCicdConfig, parseMethods, parseTargetConfig, targetStackName } from "../config";
-import { manyTargets, readerOf, singleTarget } from "./helpers/program";
+import { manyTargets, readerOf, singleTarget } from "../tools/offline/program";
 
 const parse = (values: Record<string, string>) => parseCicdConfig(readerOf(values));
 const failsWith = (values: Record<string, string>, ...fragments: string[]): void => {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { ConfigError, DEFAULTS, parseCicdConfig, parseMethods, pulumiConfigReader } from "../config";
-import { manyTargets, readerOf, singleTarget } from "./helpers/program";
+import { manyTargets, readerOf, singleTarget } from "../tools/offline/program";
 
 // The finer points of config parsing: trimming, empty values, ranges, and every message's wording.
 const parse = (values: Record<string, string>) => parseCicdConfig(readerOf(values));

@@ -6,9 +6,9 @@
  * accept only the CI/CD roles, never another target's roles.
  */
 import { expect } from "chai";
-import { manyTargets } from "./helpers/program";
-import { captureProgram, CapturedTarget, IamModel, PolicyDoc, stateBucket, statementsOf } from "./iam/capture";
-import { EvalRequest, EvalResult, Evaluator, Verdict } from "./iam/evaluate";
+import { manyTargets } from "../tools/offline/program";
+import { captureProgram, CapturedTarget, IamModel, PolicyDoc, stateBucket, statementsOf } from "../tools/offline/iam/capture";
+import { EvalRequest, EvalResult, Evaluator, Verdict } from "../tools/offline/iam/evaluate";
 
 const STATE_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
 

@@ -1,14 +1,14 @@
 /**
  * IAM proof of both methods, offline: the program runs under the Pulumi mocks with the committed
  * example config (Pulumi.cicd.yaml), its real trust, identity and bucket policies are captured
- * (test/iam/capture.ts), and each hop of test/iam/hops.ts is evaluated by @cloud-copilot/iam-simulate
- * with identity, trust and resource policies together (test/iam/evaluate.ts).
+ * (tools/offline/iam/capture.ts), and each hop of tools/offline/iam/hops.ts is evaluated by @cloud-copilot/iam-simulate
+ * with identity, trust and resource policies together (tools/offline/iam/evaluate.ts).
  */
 import { expect } from "chai";
-import { captureProgram, committedExampleConfig, IamModel, stateBucket, target } from "./iam/capture";
-import { EvalResult, Evaluator, outsiderPolicies } from "./iam/evaluate";
-import { evaluateHops, Group, Hop, HOPS, principalOf, requestOf, textMatrix } from "./iam/hops";
-import { withoutConditionKey, withoutEffect } from "./iam/weaken";
+import { captureProgram, committedExampleConfig, IamModel, stateBucket, target } from "../tools/offline/iam/capture";
+import { EvalResult, Evaluator, outsiderPolicies } from "../tools/offline/iam/evaluate";
+import { evaluateHops, Group, Hop, HOPS, principalOf, requestOf, textMatrix } from "../tools/offline/iam/hops";
+import { withoutConditionKey, withoutEffect } from "../tools/offline/iam/weaken";
 
 /** What the evaluator saw, for failure messages. */
 const why = (hop: Hop | string, res: EvalResult): string =>

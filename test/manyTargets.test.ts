@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { PIPELINE_EVENTS } from "../components/pipelineNotifications";
-import { find, ofType, policyOf } from "./helpers/mocks";
-import { CICD_ACCOUNT, manyTargets, runCicd, runTarget, singleTarget } from "./helpers/program";
+import { find, ofType, policyOf } from "../tools/offline/mocks";
+import { CICD_ACCOUNT, manyTargets, runCicd, runTarget, singleTarget } from "../tools/offline/program";
 
 const PIPELINE = "aws:codepipeline/pipeline:Pipeline";
 const actionNames = (stage: any): string[] => stage.actions.map((a: any) => `${a.runOrder}:${a.name}`);

@@ -13,11 +13,11 @@ import {
     readStackConfig,
     summaryLine,
 } from "../scripts/plan";
-import { parseParentUrn } from "../scripts/planReport";
-import { Recorded } from "./helpers/mocks";
-import { CICD_ACCOUNT, runCicd, runTarget, TARGET_ACCOUNT } from "./helpers/program";
-import { committedExampleConfig } from "./iam/capture";
-import { HOPS } from "./iam/hops";
+import { parseParentUrn } from "../tools/offline/plan/report";
+import { Recorded } from "../tools/offline/mocks";
+import { CICD_ACCOUNT, runCicd, runTarget, TARGET_ACCOUNT } from "../tools/offline/program";
+import { committedExampleConfig } from "../tools/offline/iam/capture";
+import { HOPS } from "../tools/offline/iam/hops";
 
 const REPO = path.join(__dirname, "..");
 

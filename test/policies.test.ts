@@ -16,8 +16,8 @@ import {
     workloadPolicy,
     WORKLOAD_TAG_KEY,
 } from "../policies";
-import type { IamModel, PolicyDoc } from "./iam/capture";
-import { Evaluator } from "./iam/evaluate";
+import type { IamModel, PolicyDoc } from "../tools/offline/iam/capture";
+import { Evaluator } from "../tools/offline/iam/evaluate";
 
 // The policies are pure: these tests build the documents directly, without Pulumi, and let the
 // IAM evaluator decide both what they allow and what they deny.

@@ -14,8 +14,8 @@ import {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { Recorded } from "./helpers/mocks";
-import { runCicd, runTarget, singleTarget } from "./helpers/program";
+import { Recorded } from "../tools/offline/mocks";
+import { runCicd, runTarget, singleTarget } from "../tools/offline/program";
 import { parseDocument, rules, UNKNOWN } from "../policypack/rules";
 
 // The analyzer wraps resource properties in this proxy, which throws on reading an unknown value;
@@ -70,7 +70,7 @@ const OPTS: PolicyResourceOptions = {
 
 const typeOf = (cls: unknown): string | undefined => (cls as { __pulumiType?: string }).__pulumiType;
 
-/** The id the mocks gave a resource (test/helpers/mocks.ts: `${inputs.name ?? name}-id`). */
+/** The id the mocks gave a resource (tools/offline/mocks.ts: `${inputs.name ?? name}-id`). */
 const mockId = (r: Res): string => `${r.inputs.name ?? r.name}-id`;
 
 /** Unique URNs; the mocks do not record parents, so two same-named children of different components get a suffix. */

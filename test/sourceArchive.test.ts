@@ -13,7 +13,7 @@ import {
 import { parseCicdConfig } from "../config";
 import { deriveNames } from "../names";
 import { parseTemplate } from "./cfnSpec";
-import { manyTargets, readerOf, singleTarget } from "./helpers/program";
+import { manyTargets, readerOf, singleTarget } from "../tools/offline/program";
 
 const configOf = (values: Record<string, string>) => parseCicdConfig(readerOf(values));
 const names = (values: Record<string, string>) => deriveNames(configOf(values), "111111111111");

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ConfigError } from "../config";
 import { WORKLOAD_TAG_KEY } from "../policies";
 import { runStack } from "../stacks";
-import { find, ofType, policyOf, useMocks, sid } from "./helpers/mocks";
+import { find, ofType, policyOf, useMocks, sid } from "../tools/offline/mocks";
 import {
     CICD_ACCOUNT,
     CICD_STACK,
@@ -12,7 +12,7 @@ import {
     singleTarget,
     TARGET_ACCOUNT,
     TargetRun,
-} from "./helpers/program";
+} from "../tools/offline/program";
 
 const actionsOf = (doc: any): string[] =>
     doc.Statement.filter((s: any) => s.Effect === "Allow").flatMap((s: any) => [].concat(s.Action));

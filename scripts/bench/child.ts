@@ -1,6 +1,6 @@
 /**
  * One timed run of `npm run bench`: a fresh process that evaluates one stack offline, under the test
- * mocks (test/helpers/mocks.ts), and exits once the mock engine has seen every registration. It
+ * mocks (tools/offline/mocks.ts), and exits once the mock engine has seen every registration. It
  * prints one JSON line (resource count, modules loaded, CPU time, peak RSS) so that the parent can
  * check the run did the work.
  *
@@ -26,8 +26,8 @@ async function main(): Promise<Record<string, unknown>> {
     }
     // The program, and through it @pulumi/pulumi and @pulumi/aws, loads here: its import cost is
     // part of the measurement, as it is part of every `pulumi up`.
-    const { resolveOutputs, settle, useMocks } = await import("../../test/helpers/mocks");
-    const { CICD_ACCOUNT, CICD_STACK, manyTargets, readerOf } = await import("../../test/helpers/program");
+    const { resolveOutputs, settle, useMocks } = await import("../../tools/offline/mocks");
+    const { CICD_ACCOUNT, CICD_STACK, manyTargets, readerOf } = await import("../../tools/offline/program");
     const { runStack } = await import("../../stacks");
     const loaded = process.hrtime.bigint();
 

@@ -7,8 +7,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { CicdRun, runCicd, runTarget, TargetRun } from "../helpers/program";
-import { Recorded } from "../helpers/mocks";
+import { CicdRun, runCicd, runTarget, TargetRun } from "../program";
+import { Recorded } from "../mocks";
 
 /** A policy document as registered (parsed JSON). */
 export type PolicyDoc = { Version?: string; Statement: Record<string, unknown>[] | Record<string, unknown> };
@@ -229,7 +229,7 @@ export async function captureProgram(config: Record<string, string>): Promise<Ia
 
 /** The committed example config (Pulumi.cicd.yaml), read from the file rather than copied. */
 export function committedExampleConfig(): Record<string, string> {
-    const file = path.join(__dirname, "..", "..", "Pulumi.cicd.yaml");
+    const file = path.join(__dirname, "..", "..", "..", "Pulumi.cicd.yaml");
     const parsed = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
     const values: Record<string, string> = {};
     for (const [k, v] of Object.entries(parsed.config ?? {})) {

@@ -7,8 +7,8 @@
  * repeats a document or an ARN by hand. Only the outsiders — principals the program does not
  * create — are defined here, with the identity policies an administrator would have.
  */
-import { deriveNames } from "../../names";
-import { WORKLOAD_TAG_KEY } from "../../policies";
+import { deriveNames } from "../../../names";
+import { WORKLOAD_TAG_KEY } from "../../../policies";
 import { IamModel, PolicyDoc, roleArn, stateBucket, target } from "./capture";
 import { EvalRequest, Evaluator, EvalResult, outsiderPolicies, Verdict } from "./evaluate";
 

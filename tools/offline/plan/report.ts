@@ -3,7 +3,7 @@
  * the plan report. Pure functions: no engine, no files. The Markdown is for people, the JSON (the
  * same facts, plus every resource's full inputs) for tools.
  */
-import type { Recorded } from "../test/helpers/mocks";
+import type { Recorded } from "../mocks";
 
 /** The report's label. It says what the report is, and what it is not. */
 export const PLAN_LABEL = "What the program declares, not a diff against live state";
@@ -864,8 +864,8 @@ export function renderMarkdown(j: PlanJson): string {
     out.push(
         "## Cross-account hop matrix",
         "",
-        "Every hop of `test/iam/hops.ts`, evaluated against the captured documents of the stack pair with " +
-            "`@cloud-copilot/iam-simulate` (`test/iam/evaluate.ts`). Principals outside the program (administrators) " +
+        "Every hop of `tools/offline/iam/hops.ts`, evaluated against the captured documents of the stack pair with " +
+            "`@cloud-copilot/iam-simulate` (`tools/offline/iam/evaluate.ts`). Principals outside the program (administrators) " +
             "carry AdministratorAccess.",
         "",
         ...(j.hopMatrices.length === 0 ? ["(no target stack: no hop to evaluate)", ""] : hopSection(j.hopMatrices)),
