@@ -1,7 +1,7 @@
 /**
  * Pure parts of the optional `cross-account-pipeline-oidc` project: its config, and the IAM
- * documents of the pull-request preview role. No Pulumi or AWS calls here, so that tests can
- * check them as plain values.
+ * documents of the pull-request preview role (assumed from a GitHub environment with required
+ * reviewers). No Pulumi or AWS calls here, so that tests can check them as plain values.
  */
 
 export const PROJECT = "cross-account-pipeline-oidc";
@@ -14,6 +14,14 @@ export const STS_AUDIENCE = "sts.amazonaws.com";
 
 export const DEFAULT_ROLE_NAME = "github-actions-pulumi-preview";
 
+/**
+ * The GitHub environment of the `preview` job of .github/workflows/preview.yml (its
+ * `environment:`). The environment is meant to have required reviewers: GitHub starts a job that
+ * references it only after a reviewer approved, and only such a job gets an OIDC token whose
+ * subject the role trusts.
+ */
+export const DEFAULT_GITHUB_ENVIRONMENT = "pulumi-preview";
+
 /** Reads one config value by its short name (`githubRepo`); undefined when unset. */
 export type ConfigReader = (name: string) => string | undefined;
 
@@ -24,9 +32,22 @@ export class OidcConfigError extends Error {
     }
 }
 
-export interface OidcConfig {
-    /** `owner/name` of the repository whose pull requests may assume the role. */
+/** The GitHub workflow jobs that the preview role trusts: those of one environment of one repository. */
+export interface TrustedWorkflow {
+    /** `owner/name` of the repository whose workflow jobs may assume the role. */
     readonly githubRepo: string;
+    /** The GitHub environment those jobs must reference (`environment:` of the preview job). */
+    readonly githubEnvironment: string;
+    /**
+     * The immutable numeric IDs of the repository's owner and of the repository, for a repository
+     * whose OIDC subject claims include them (`repo:owner@<id>/name@<id>:...`): repositories created
+     * after 2026-07-15, and older ones that opted in. Both or neither.
+     */
+    readonly githubOwnerId?: string;
+    readonly githubRepoId?: string;
+}
+
+export interface OidcConfig extends TrustedWorkflow {
     /** An existing GitHub OIDC provider of this account to reuse instead of creating one. */
     readonly existingProviderArn?: string;
     /** Bucket of a self-managed (s3://) Pulumi backend, when there is one. */
@@ -48,6 +69,12 @@ const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const KEY_PREFIX = /^[A-Za-z0-9!_.'()-]+(?:\/[A-Za-z0-9!_.'()-]+)*$/;
 const ROLE_NAME = /^[A-Za-z0-9+=,.@_-]{1,64}$/;
+// GitHub allows environment names of up to 255 characters; this project takes the subset that the
+// OIDC subject claim carries unchanged (GitHub escapes `:` there as `%3A`, and documents no other
+// escaping) and that needs no quoting in YAML or a shell.
+const ENVIRONMENT = /^[A-Za-z0-9._-]{1,255}$/;
+// GitHub's numeric user, organization and repository IDs.
+const GITHUB_ID = /^[1-9][0-9]{0,19}$/;
 const PROVIDER_ARN = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/;
 
 function refuse(name: string, value: string, expected: string): never {
@@ -59,8 +86,8 @@ export function parseGithubRepo(raw: string | undefined): string {
     const name = "githubRepo";
     if (raw === undefined || raw.trim() === "") {
         throw new OidcConfigError(
-            `${configKey(name)} is required: the GitHub repository whose pull requests may assume the preview role, ` +
-                `as owner/name (pulumi config set ${name} acme/cross-account-pipeline)`,
+            `${configKey(name)} is required: the GitHub repository whose pull request previews may assume ` +
+                `the preview role, as owner/name (pulumi config set ${name} acme/cross-account-pipeline)`,
         );
     }
     const value = raw.trim();
@@ -72,9 +99,36 @@ export function parseGithubRepo(raw: string | undefined): string {
     return value;
 }
 
+const ENVIRONMENT_EXPECTED = `a GitHub environment name of 1-255 letters, digits, ".", "_" and "-" (the same as the preview job's "environment:")`;
+
+/** Checks a GitHub environment name (config key `githubEnvironment`); unset or blank means the default. */
+export function parseGithubEnvironment(raw: string | undefined): string {
+    if (raw === undefined || raw.trim() === "") return DEFAULT_GITHUB_ENVIRONMENT;
+    const value = raw.trim();
+    if (!ENVIRONMENT.test(value) || /^\.+$/.test(value)) refuse("githubEnvironment", value, ENVIRONMENT_EXPECTED);
+    return value;
+}
+
 function optional(read: ConfigReader, name: string): string | undefined {
     const raw = read(name);
     return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+}
+
+/** Checks the optional immutable IDs (`githubOwnerId`, `githubRepoId`): both, or neither. */
+function parseGithubIds(
+    ownerId: string | undefined,
+    repoId: string | undefined,
+): { githubOwnerId?: string; githubRepoId?: string } {
+    if (ownerId === undefined && repoId === undefined) return {};
+    if (ownerId === undefined || repoId === undefined) {
+        const [set, unset] =
+            ownerId === undefined ? ["githubRepoId", "githubOwnerId"] : ["githubOwnerId", "githubRepoId"];
+        throw new OidcConfigError(`${configKey(set)} is set but ${configKey(unset)} is not: set both, or neither`);
+    }
+    const expected = "a numeric GitHub ID (digits only, as in the repository's OIDC subject repo:owner@<id>/name@<id>)";
+    if (!GITHUB_ID.test(ownerId)) refuse("githubOwnerId", ownerId, expected);
+    if (!GITHUB_ID.test(repoId)) refuse("githubRepoId", repoId, expected);
+    return { githubOwnerId: ownerId, githubRepoId: repoId };
 }
 
 function parseBucket(read: ConfigReader): string | undefined {
@@ -115,6 +169,11 @@ function parseBoolean(read: ConfigReader, name: string, fallback: boolean): bool
 /** Reads and checks the whole config; every error names the key it is about. */
 export function parseOidcConfig(read: ConfigReader): OidcConfig {
     const githubRepo = parseGithubRepo(read("githubRepo"));
+    const githubEnvironment = parseGithubEnvironment(read("githubEnvironment"));
+    const { githubOwnerId, githubRepoId } = parseGithubIds(
+        optional(read, "githubOwnerId"),
+        optional(read, "githubRepoId"),
+    );
 
     const existingProviderArn = optional(read, "existingProviderArn");
     if (existingProviderArn !== undefined && !PROVIDER_ARN.test(existingProviderArn)) {
@@ -138,6 +197,9 @@ export function parseOidcConfig(read: ConfigReader): OidcConfig {
 
     return {
         githubRepo,
+        githubEnvironment,
+        githubOwnerId,
+        githubRepoId,
         existingProviderArn,
         stateBucketName,
         stateKeyPrefix,
@@ -164,17 +226,36 @@ export interface PolicyDocument {
     readonly Statement: PolicyStatement[];
 }
 
-/** The `sub` claim of a GitHub OIDC token issued to a `pull_request` workflow run of the repository. */
-export const pullRequestSubject = (githubRepo: string): string => `repo:${githubRepo}:pull_request`;
+/**
+ * The `sub` claim of a GitHub OIDC token issued to a job that references the environment
+ * (`environment:`) in a workflow of the repository, whatever the event:
+ * `repo:<owner>/<name>:environment:<environment>`, or with the immutable IDs
+ * `repo:<owner>@<owner id>/<name>@<repo id>:environment:<environment>`. (A job without an
+ * environment gets `repo:<owner>/<name>:pull_request` on a pull request instead.)
+ */
+export function environmentSubject(workflow: TrustedWorkflow): string {
+    const repo = parseGithubRepo(workflow.githubRepo);
+    if (workflow.githubEnvironment.trim() === "") {
+        refuse("githubEnvironment", workflow.githubEnvironment, ENVIRONMENT_EXPECTED);
+    }
+    const environment = parseGithubEnvironment(workflow.githubEnvironment);
+    const ids = parseGithubIds(workflow.githubOwnerId, workflow.githubRepoId);
+    const [owner, name] = repo.split("/");
+    const repoPart =
+        ids.githubOwnerId === undefined ? repo : `${owner}@${ids.githubOwnerId}/${name}@${ids.githubRepoId}`;
+    return `repo:${repoPart}:environment:${environment}`;
+}
 
 /**
  * Trust policy of the preview role: web identity federation through the GitHub OIDC provider only,
- * for tokens whose audience is STS and whose subject is a pull request of exactly this repository.
- * StringEquals (not StringLike): no wildcard can widen it to other repositories, branches or
- * environments.
+ * for tokens whose audience is STS and whose subject is a job of exactly this repository that
+ * references exactly this environment. Give the environment required reviewers, and a pull
+ * request's preview gets no AWS credentials before a reviewer approved its job; a job without the
+ * environment (subject `...:pull_request`) cannot assume the role at all. StringEquals (not
+ * StringLike): no wildcard can widen it to other repositories, environments, branches or events.
  */
-export function previewTrustPolicy(providerArn: string, githubRepo: string): PolicyDocument {
-    const repo = parseGithubRepo(githubRepo);
+export function previewTrustPolicy(providerArn: string, workflow: TrustedWorkflow): PolicyDocument {
+    const subject = environmentSubject(workflow);
     if (!PROVIDER_ARN.test(providerArn)) {
         throw new OidcConfigError(`not a GitHub OIDC provider ARN: ${JSON.stringify(providerArn)}`);
     }
@@ -182,14 +263,14 @@ export function previewTrustPolicy(providerArn: string, githubRepo: string): Pol
         Version: "2012-10-17",
         Statement: [
             {
-                Sid: "GitHubPullRequestPreview",
+                Sid: "GitHubEnvironmentPreview",
                 Effect: "Allow",
                 Principal: { Federated: providerArn },
                 Action: "sts:AssumeRoleWithWebIdentity",
                 Condition: {
                     StringEquals: {
                         [`${GITHUB_OIDC_HOST}:aud`]: STS_AUDIENCE,
-                        [`${GITHUB_OIDC_HOST}:sub`]: pullRequestSubject(repo),
+                        [`${GITHUB_OIDC_HOST}:sub`]: subject,
                     },
                 },
             },

@@ -3,10 +3,10 @@ import * as iam from "@pulumi/aws/iam";
 import * as pulumi from "@pulumi/pulumi";
 import {
     ConfigReader,
+    environmentSubject,
     GITHUB_OIDC_URL,
     parseOidcConfig,
     previewTrustPolicy,
-    pullRequestSubject,
     readOnlyAccessArn,
     stateBackendPolicy,
     STS_AUDIENCE,
@@ -16,17 +16,24 @@ export interface OidcOutputs {
     /** Set it as the repository variable AWS_CICD_PREVIEW_ROLE_ARN or AWS_TARGET_PREVIEW_ROLE_ARN. */
     readonly previewRoleArn: pulumi.Output<string>;
     readonly oidcProviderArn: pulumi.Output<string>;
-    /** The only token subject the role trusts. */
+    /** The only token subject the role trusts: `repo:<owner>/<name>:environment:<githubEnvironment>`. */
     readonly trustedSubject: string;
 }
 
 /**
  * In one AWS account: GitHub's OIDC provider (unless an existing one is given) and a read-only
- * role that the repository's pull request workflows may assume to run `pulumi preview`.
+ * role that the repository's preview jobs may assume to run `pulumi preview`: jobs that reference
+ * the GitHub environment `githubEnvironment`, which has required reviewers.
  */
 export function oidcProgram(read: ConfigReader): OidcOutputs {
     const config = parseOidcConfig(read);
-    const tags = { "managed-by": "pulumi", "pulumi-project": pulumi.getProject(), "github-repo": config.githubRepo };
+    const tags = {
+        "managed-by": "pulumi",
+        "pulumi-project": pulumi.getProject(),
+        "github-repo": config.githubRepo,
+        "github-environment": config.githubEnvironment,
+    };
+    const subject = environmentSubject(config);
     const partition = getPartitionOutput().partition;
 
     const providerArn: pulumi.Output<string> =
@@ -41,8 +48,10 @@ export function oidcProgram(read: ConfigReader): OidcOutputs {
 
     const role = new iam.Role("preview", {
         name: config.roleName,
-        description: `pulumi preview from pull requests of ${config.githubRepo} (GitHub Actions OIDC)`,
-        assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(previewTrustPolicy(arn, config.githubRepo))),
+        description:
+            `pulumi preview of ${config.githubRepo} pull requests ` +
+            `(GitHub Actions OIDC, environment ${config.githubEnvironment})`,
+        assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(previewTrustPolicy(arn, config))),
         maxSessionDuration: 3600,
         tags,
     });
@@ -72,7 +81,7 @@ export function oidcProgram(read: ConfigReader): OidcOutputs {
     return {
         previewRoleArn: role.arn,
         oidcProviderArn: providerArn,
-        trustedSubject: pullRequestSubject(config.githubRepo),
+        trustedSubject: subject,
     };
 }
 

@@ -6,15 +6,17 @@ import type * as Pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import {
     configKey,
+    DEFAULT_GITHUB_ENVIRONMENT,
     DEFAULT_ROLE_NAME,
+    environmentSubject,
     GITHUB_OIDC_URL,
     OidcConfigError,
+    parseGithubEnvironment,
     parseGithubRepo,
     parseOidcConfig,
     PolicyDocument,
     PolicyStatement,
     previewTrustPolicy,
-    pullRequestSubject,
     readOnlyAccessArn,
     stateBackendPolicy,
     STS_AUDIENCE,
@@ -25,6 +27,11 @@ const OIDC_DIR = path.resolve(__dirname, "..", "oidc");
 const ACCOUNT = "111111111111";
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const REPO = "acme/cross-account-pipeline";
+const ENV = "pulumi-preview";
+/** The subject of a token of the preview job, which references the environment. */
+const ENV_SUB = "repo:acme/cross-account-pipeline:environment:pulumi-preview";
+/** The subject of a token of a pull_request job without an environment (what the role trusted before). */
+const PR_SUB = "repo:acme/cross-account-pipeline:pull_request";
 
 const readerOf =
     (values: Record<string, string>) =>
@@ -65,9 +72,9 @@ const errorOf = (fn: () => unknown): Error => {
 
 describe("oidc project: pure builders", () => {
     describe("previewTrustPolicy", () => {
-        const policy = previewTrustPolicy(PROVIDER_ARN, REPO);
+        const policy = previewTrustPolicy(PROVIDER_ARN, { githubRepo: REPO, githubEnvironment: ENV });
 
-        it("trusts the GitHub OIDC provider for web identity only", () => {
+        it("trusts the GitHub OIDC provider for web identity only, for the environment's subject", () => {
             expect(policy.Statement).to.have.length(1);
             const [s] = policy.Statement;
             expect(s.Principal).to.deep.equal({ Federated: PROVIDER_ARN });
@@ -75,32 +82,38 @@ describe("oidc project: pure builders", () => {
             expect(s.Condition).to.deep.equal({
                 StringEquals: {
                     "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-                    "token.actions.githubusercontent.com:sub": "repo:acme/cross-account-pipeline:pull_request",
+                    "token.actions.githubusercontent.com:sub":
+                        "repo:acme/cross-account-pipeline:environment:pulumi-preview",
                 },
             });
         });
 
-        it("admits the repository's pull_request tokens with the STS audience", () => {
-            expect(admits(policy, PROVIDER_ARN, claims(pullRequestSubject(REPO)))).to.equal(true);
+        it("admits the repository's jobs in the environment, with the STS audience", () => {
+            expect(admits(policy, PROVIDER_ARN, claims(ENV_SUB))).to.equal(true);
         });
 
-        it("refuses other repositories, events, branches, environments and audiences", () => {
+        it("refuses pull_request jobs without the environment: no approval, no credentials", () => {
+            expect(admits(policy, PROVIDER_ARN, claims(PR_SUB))).to.equal(false);
+        });
+
+        it("refuses other repositories, environments, events, branches and audiences", () => {
             for (const sub of [
-                "repo:acme/other:pull_request",
-                "repo:evil/cross-account-pipeline:pull_request",
-                "repo:acme/cross-account-pipeline:ref:refs/heads/main",
+                "repo:acme/other:environment:pulumi-preview",
+                "repo:evil/cross-account-pipeline:environment:pulumi-preview",
+                "repo:acme/cross-account-pipeline-fork:environment:pulumi-preview",
                 "repo:acme/cross-account-pipeline:environment:production",
-                "repo:acme/cross-account-pipeline-fork:pull_request",
+                "repo:acme/cross-account-pipeline:environment:pulumi-preview-unprotected",
+                "repo:acme/cross-account-pipeline:environment:Pulumi-Preview",
+                "repo:acme/cross-account-pipeline:ref:refs/heads/main",
                 "repo:acme/cross-account-pipeline:pull_request_target",
+                "repo:acme@1/cross-account-pipeline@2:environment:pulumi-preview",
             ]) {
                 expect(admits(policy, PROVIDER_ARN, claims(sub)), sub).to.equal(false);
             }
-            expect(admits(policy, PROVIDER_ARN, claims(pullRequestSubject(REPO), "https://github.com/acme"))).to.equal(
+            expect(admits(policy, PROVIDER_ARN, claims(ENV_SUB, "https://github.com/acme"))).to.equal(false);
+            expect(admits(policy, "arn:aws:iam::111111111111:oidc-provider/example.com", claims(ENV_SUB))).to.equal(
                 false,
             );
-            expect(
-                admits(policy, "arn:aws:iam::111111111111:oidc-provider/example.com", claims(pullRequestSubject(REPO))),
-            ).to.equal(false);
         });
 
         it("uses exact matching: no wildcard operator or value", () => {
@@ -109,12 +122,81 @@ describe("oidc project: pure builders", () => {
             expect(json).not.to.include("*");
         });
 
-        it("refuses a repository with wildcards or of the wrong form", () => {
-            expect(() => previewTrustPolicy(PROVIDER_ARN, "acme/*")).to.throw(OidcConfigError, /githubRepo/);
-            expect(() => previewTrustPolicy("arn:aws:iam::111111111111:role/x", REPO)).to.throw(
+        it("follows the configured environment", () => {
+            const other = previewTrustPolicy(PROVIDER_ARN, { githubRepo: REPO, githubEnvironment: "pr-preview" });
+            const sub = "repo:acme/cross-account-pipeline:environment:pr-preview";
+            expect(admits(other, PROVIDER_ARN, claims(sub))).to.equal(true);
+            expect(admits(other, PROVIDER_ARN, claims(ENV_SUB))).to.equal(false);
+        });
+
+        it("uses the immutable subject format when the owner and repository IDs are given", () => {
+            const ids = { githubRepo: REPO, githubEnvironment: ENV, githubOwnerId: "123456", githubRepoId: "456789" };
+            const sub = "repo:acme@123456/cross-account-pipeline@456789:environment:pulumi-preview";
+            expect(environmentSubject(ids)).to.equal(sub);
+            const p = previewTrustPolicy(PROVIDER_ARN, ids);
+            expect(admits(p, PROVIDER_ARN, claims(sub))).to.equal(true);
+            expect(admits(p, PROVIDER_ARN, claims(ENV_SUB))).to.equal(false);
+            expect(
+                admits(p, PROVIDER_ARN, claims("repo:acme@123456/other@456789:environment:pulumi-preview")),
+            ).to.equal(false);
+        });
+
+        it("refuses a repository, environment or ID of the wrong form, and a provider that is not GitHub's", () => {
+            const ok = { githubRepo: REPO, githubEnvironment: ENV };
+            expect(() => previewTrustPolicy(PROVIDER_ARN, { ...ok, githubRepo: "acme/*" })).to.throw(
+                OidcConfigError,
+                /githubRepo/,
+            );
+            for (const bad of ["", " ", "*", "prod*", "a:b", "pulumi preview"]) {
+                expect(
+                    () => previewTrustPolicy(PROVIDER_ARN, { ...ok, githubEnvironment: bad }),
+                    JSON.stringify(bad),
+                ).to.throw(OidcConfigError, /githubEnvironment/);
+            }
+            expect(() => previewTrustPolicy(PROVIDER_ARN, { ...ok, githubOwnerId: "1" })).to.throw(
+                OidcConfigError,
+                /githubRepoId/,
+            );
+            expect(() => previewTrustPolicy(PROVIDER_ARN, { ...ok, githubOwnerId: "x", githubRepoId: "2" })).to.throw(
+                OidcConfigError,
+                /githubOwnerId/,
+            );
+            expect(() => previewTrustPolicy("arn:aws:iam::111111111111:role/x", ok)).to.throw(
                 OidcConfigError,
                 /provider ARN/,
             );
+        });
+    });
+
+    describe("githubEnvironment validation", () => {
+        it("defaults to pulumi-preview", () => {
+            expect(DEFAULT_GITHUB_ENVIRONMENT).to.equal("pulumi-preview");
+            for (const unset of [undefined, "", "  "]) expect(parseGithubEnvironment(unset)).to.equal(ENV);
+        });
+
+        it("accepts GitHub environment names of letters, digits, ., _ and - up to 255 characters", () => {
+            for (const ok of ["pulumi-preview", "Preview", "pr_preview.2", "a", "x".repeat(255), " preview "]) {
+                expect(parseGithubEnvironment(ok)).to.equal(ok.trim());
+            }
+        });
+
+        it("refuses anything else, naming the key", () => {
+            for (const bad of [
+                "x".repeat(256), // GitHub: at most 255 characters
+                "pulumi preview",
+                "prod:v1", // the subject would carry it as prod%3Av1
+                "a/b",
+                "*",
+                "preview-*",
+                "prévisualisation",
+                ".",
+                "..",
+                "a\nb",
+            ]) {
+                const err = errorOf(() => parseOidcConfig(readerOf({ githubRepo: REPO, githubEnvironment: bad })));
+                expect(err, JSON.stringify(bad)).to.be.instanceOf(OidcConfigError);
+                expect(err.message, JSON.stringify(bad)).to.include("cross-account-pipeline-oidc:githubEnvironment");
+            }
         });
     });
 
@@ -157,6 +239,9 @@ describe("oidc project: pure builders", () => {
         it("has defaults for everything but githubRepo", () => {
             expect(parseOidcConfig(readerOf({ githubRepo: REPO }))).to.deep.equal({
                 githubRepo: REPO,
+                githubEnvironment: "pulumi-preview",
+                githubOwnerId: undefined,
+                githubRepoId: undefined,
                 existingProviderArn: undefined,
                 stateBucketName: undefined,
                 stateKeyPrefix: "",
@@ -169,6 +254,9 @@ describe("oidc project: pure builders", () => {
             const c = parseOidcConfig(
                 readerOf({
                     githubRepo: REPO,
+                    githubEnvironment: "pr-preview",
+                    githubOwnerId: "123456",
+                    githubRepoId: " 456789 ",
                     existingProviderArn: PROVIDER_ARN,
                     stateBucketName: "acme-pulumi-state",
                     stateKeyPrefix: "/pulumi/state/",
@@ -177,6 +265,9 @@ describe("oidc project: pure builders", () => {
                 }),
             );
             expect(c).to.deep.include({
+                githubEnvironment: "pr-preview",
+                githubOwnerId: "123456",
+                githubRepoId: "456789",
                 existingProviderArn: PROVIDER_ARN,
                 stateBucketName: "acme-pulumi-state",
                 stateKeyPrefix: "pulumi/state",
@@ -198,6 +289,11 @@ describe("oidc project: pure builders", () => {
                 [{ stateKeyPrefix: "pulumi" }, "stateKeyPrefix"],
                 [{ stateLockWrites: "yes" }, "stateLockWrites"],
                 [{ roleName: "a role" }, "roleName"],
+                [{ githubEnvironment: "a b" }, "githubEnvironment"],
+                [{ githubOwnerId: "123" }, "githubRepoId"],
+                [{ githubRepoId: "456" }, "githubOwnerId"],
+                [{ githubOwnerId: "acme", githubRepoId: "456" }, "githubOwnerId"],
+                [{ githubOwnerId: "123", githubRepoId: "0" }, "githubRepoId"],
             ];
             for (const [extra, key] of cases) {
                 const err = errorOf(() => parseOidcConfig(readerOf({ githubRepo: REPO, ...extra })));
@@ -216,7 +312,10 @@ describe("oidc project: pure builders", () => {
                     .filter(([k]) => k.startsWith(prefix))
                     .map(([k, v]) => [k.slice(prefix.length), String(v)]),
             );
-            expect(parseOidcConfig(readerOf(values)).githubRepo).to.equal("acme/cross-account-pipeline");
+            const c = parseOidcConfig(readerOf(values));
+            expect(c.githubRepo).to.equal("acme/cross-account-pipeline");
+            // the same name as the preview job's environment: in .github/workflows/preview.yml
+            expect(c.githubEnvironment).to.equal(DEFAULT_GITHUB_ENVIRONMENT);
         });
     });
 
@@ -321,7 +420,7 @@ async function runProgram(config: Record<string, string>) {
 }
 
 describe("oidc project: program under Pulumi mocks", () => {
-    it("creates the provider, the role trusted by it for this repository's PRs, and ReadOnlyAccess", async () => {
+    it("creates the provider, the role trusted by it for this repository's environment, and ReadOnlyAccess", async () => {
         const run = await runProgram({ githubRepo: REPO });
         const providers = run.mocks.ofType("aws:iam/openIdConnectProvider:OpenIdConnectProvider");
         expect(providers).to.have.length(1);
@@ -332,9 +431,13 @@ describe("oidc project: program under Pulumi mocks", () => {
         const roles = run.mocks.ofType("aws:iam/role:Role");
         expect(roles).to.have.length(1);
         expect(roles[0].inputs.name).to.equal(DEFAULT_ROLE_NAME);
-        expect(JSON.parse(roles[0].inputs.assumeRolePolicy)).to.deep.equal(previewTrustPolicy(PROVIDER_ARN, REPO));
+        const trust = JSON.parse(roles[0].inputs.assumeRolePolicy) as PolicyDocument;
+        expect(trust).to.deep.equal(previewTrustPolicy(PROVIDER_ARN, { githubRepo: REPO, githubEnvironment: ENV }));
+        expect(admits(trust, PROVIDER_ARN, claims(ENV_SUB))).to.equal(true);
+        expect(admits(trust, PROVIDER_ARN, claims(PR_SUB))).to.equal(false);
+        expect(roles[0].inputs.tags).to.deep.include({ "github-repo": REPO, "github-environment": ENV });
         expect(run.previewRoleArn).to.equal(`arn:aws:iam::${ACCOUNT}:role/${DEFAULT_ROLE_NAME}`);
-        expect(run.trustedSubject).to.equal("repo:acme/cross-account-pipeline:pull_request");
+        expect(run.trustedSubject).to.equal("repo:acme/cross-account-pipeline:environment:pulumi-preview");
 
         const attachments = run.mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
         expect(attachments.map((a) => a.inputs.policyArn)).to.deep.equal(["arn:aws:iam::aws:policy/ReadOnlyAccess"]);
@@ -357,6 +460,7 @@ describe("oidc project: program under Pulumi mocks", () => {
         const [role] = run.mocks.ofType("aws:iam/role:Role");
         const trust = JSON.parse(role.inputs.assumeRolePolicy) as PolicyDocument;
         expect(trust.Statement[0].Principal).to.deep.equal({ Federated: existing });
+        expect(admits(trust, existing, claims(ENV_SUB))).to.equal(true);
 
         const inline = run.mocks.ofType("aws:iam/rolePolicy:RolePolicy");
         expect(inline).to.have.length(1);
@@ -364,6 +468,33 @@ describe("oidc project: program under Pulumi mocks", () => {
         expect(JSON.parse(inline[0].inputs.policy)).to.deep.equal(
             stateBackendPolicy({ partition: "aws", bucket: "acme-pulumi-state" }),
         );
+    });
+
+    it("trusts the configured environment, with the immutable IDs when given", async () => {
+        const run = await runProgram({
+            githubRepo: REPO,
+            githubEnvironment: "pr-preview",
+            githubOwnerId: "123456",
+            githubRepoId: "456789",
+        });
+        const sub = "repo:acme@123456/cross-account-pipeline@456789:environment:pr-preview";
+        expect(run.trustedSubject).to.equal(sub);
+        const [role] = run.mocks.ofType("aws:iam/role:Role");
+        const trust = JSON.parse(role.inputs.assumeRolePolicy) as PolicyDocument;
+        expect(trust.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"]).to.equal(sub);
+        expect(admits(trust, PROVIDER_ARN, claims(sub))).to.equal(true);
+        expect(admits(trust, PROVIDER_ARN, claims(ENV_SUB))).to.equal(false);
+        expect(admits(trust, PROVIDER_ARN, claims(PR_SUB))).to.equal(false);
+    });
+
+    it("refuses a bad githubEnvironment before declaring anything", async () => {
+        const mocks = new OidcMocks();
+        await pulumi.runtime.setMocks(mocks, "cross-account-pipeline-oidc", "dev", false, "organization");
+        expect(() => oidcProgram(readerOf({ githubRepo: REPO, githubEnvironment: "prod*" }))).to.throw(
+            OidcConfigError,
+            /cross-account-pipeline-oidc:githubEnvironment/,
+        );
+        expect(mocks.resources).to.have.length(0);
     });
 
     it("refuses a bad githubRepo before declaring anything", async () => {

@@ -3,6 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { DEFAULT_GITHUB_ENVIRONMENT, environmentSubject, previewTrustPolicy } from "../oidc/policies";
 
 const ROOT = path.resolve(__dirname, "..");
 const WORKFLOW = path.join(ROOT, ".github", "workflows", "preview.yml");
@@ -21,6 +22,7 @@ interface Step {
 
 interface Job {
     readonly needs?: string | string[];
+    readonly environment?: string | { name?: string; url?: string };
     readonly if?: string;
     readonly permissions?: Record<string, string> | string;
     readonly strategy?: { matrix?: { include?: Record<string, unknown>[]; [k: string]: unknown } };
@@ -30,6 +32,7 @@ interface Job {
 
 interface Workflow {
     readonly on: Record<string, unknown> | string | string[];
+    readonly env?: Record<string, unknown>;
     readonly permissions?: Record<string, string>;
     readonly concurrency?: { group?: string; "cancel-in-progress"?: boolean };
     readonly jobs: Record<string, Job>;
@@ -46,6 +49,82 @@ const oneStepUsing = (job: Job, action: string): Step => {
 };
 const needsOf = (job: Job): string[] => (job.needs === undefined ? [] : ([] as string[]).concat(job.needs));
 const runs = (job: Job): string[] => job.steps.map((s) => s.run ?? "");
+
+/**
+ * The actions the workflow uses, each pinned to the commit of a release tag, with the inputs that
+ * the action's `action.yml` declares at that commit. Each SHA was read from a snapshot of the
+ * action's repository (`git rev-parse <tag>^{commit}`; the major tag, e.g. `v4`, pointed at the same
+ * commit), and the inputs from that commit's `action.yml`. actionlint checks the inputs of
+ * `owner/repo@vN` references against its own table, but not those of SHA references: the test
+ * "passes only inputs the pinned actions declare" does it instead. Change a pin here and in the
+ * workflow together (docs/ci.md).
+ */
+const PINS: Record<string, { sha: string; tag: string; inputs: string }> = {
+    "actions/checkout": {
+        sha: "11d5960a326750d5838078e36cf38b85af677262",
+        tag: "v4.4.0",
+        inputs:
+            "repository ref token ssh-key ssh-known-hosts ssh-strict ssh-user persist-credentials path clean filter " +
+            "sparse-checkout sparse-checkout-cone-mode fetch-depth fetch-tags show-progress lfs submodules " +
+            "set-safe-directory github-server-url allow-unsafe-pr-checkout",
+    },
+    "actions/setup-node": {
+        sha: "49933ea5288caeca8642d1e84afbd3f7d6820020",
+        tag: "v4.4.0",
+        inputs:
+            "always-auth node-version node-version-file architecture check-latest registry-url scope token cache " +
+            "cache-dependency-path mirror mirror-token",
+    },
+    "aws-actions/configure-aws-credentials": {
+        sha: "7474bc4690e29a8392af63c5b98e7449536d5c3a",
+        tag: "v4.3.1",
+        inputs:
+            "aws-region role-to-assume aws-access-key-id aws-secret-access-key aws-session-token " +
+            "web-identity-token-file role-chaining audience http-proxy mask-aws-account-id role-duration-seconds " +
+            "role-external-id role-session-name role-skip-session-tagging inline-session-policy " +
+            "managed-session-policies output-credentials output-env-credentials unset-current-credentials " +
+            "disable-retry retry-max-attempts special-characters-workaround use-existing-credentials",
+    },
+    "pulumi/actions": {
+        sha: "8582a9e8cc630786854029b4e09281acd6794b58",
+        tag: "v6.6.1",
+        inputs:
+            "command stack-name pulumi-version pulumi-version-file work-dir comment-on-pr comment-on-pr-number " +
+            "comment-on-summary github-token cloud-url secrets-provider parallel message config-map " +
+            "expect-no-changes diff replace exclude exclude-dependents target target-dependents policyPacks " +
+            "policyPackConfigs refresh upsert remove edit-pr-comment color exclude-protected plan suppress-outputs " +
+            "suppress-progress always-include-summary continue-on-error log-verbosity log-flow debug",
+    },
+    "marocchino/sticky-pull-request-comment": {
+        sha: "773744901bac0e8cbb5a0dc842800d45e9b2b405",
+        tag: "v2.9.4",
+        inputs:
+            "header append recreate delete only_create only_update hide_details hide hide_and_recreate " +
+            "hide_classify message path ignore_empty skip_unchanged follow_symbolic_links number owner repo " +
+            "GITHUB_TOKEN",
+    },
+    "actions/upload-artifact": {
+        sha: "ea165f8d65b6e75b540449e92b4886f43607fa02",
+        tag: "v4.6.2",
+        inputs: "name path if-no-files-found retention-days compression-level overwrite include-hidden-files",
+    },
+};
+
+/** `uses:` lines of the workflow's text, with their trailing comment (which the YAML parser drops). */
+const usesLines = (): { line: number; ref: string; comment: string | undefined }[] =>
+    text.split("\n").flatMap((l, i) => {
+        const m = /^\s*(?:-\s+)?uses:\s*(\S+)(?:\s+#\s*(.*?))?\s*$/.exec(l);
+        return m === null ? [] : [{ line: i + 1, ref: m[1], comment: m[2] }];
+    });
+
+/** Every value in the parsed workflow that reads a secret, with where it is. */
+function secretReads(node: unknown, at: string): { at: string; value: string }[] {
+    if (typeof node === "string") return /\bsecrets\./.test(node) ? [{ at, value: node }] : [];
+    if (Array.isArray(node)) return node.flatMap((v, i) => secretReads(v, `${at}[${i}]`));
+    if (node !== null && typeof node === "object")
+        return Object.entries(node).flatMap(([k, v]) => secretReads(v, `${at}.${k}`));
+    return [];
+}
 
 /** Every `uses:` of every job, with the job it is in. */
 const allUses = (): { job: string; uses: string }[] =>
@@ -120,7 +199,6 @@ describe("workflow .github/workflows/preview.yml", () => {
 
         it("assumes the role by OIDC with configure-aws-credentials, no stored keys", () => {
             const creds = oneStepUsing(job, "aws-actions/configure-aws-credentials");
-            expect(creds.uses).to.match(/@v\d+$/);
             expect(creds.with?.["role-to-assume"]).to.equal("${{ matrix.role-arn }}");
             expect(creds.with?.["aws-region"]).to.equal("${{ vars.AWS_REGION }}");
             expect(Object.keys(creds.with ?? {})).not.to.include.members([
@@ -130,13 +208,46 @@ describe("workflow .github/workflows/preview.yml", () => {
             ]);
         });
 
-        it("gets the passphrase from a secret", () => {
-            expect(job.env?.PULUMI_CONFIG_PASSPHRASE).to.equal("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+        it("runs in the GitHub environment whose subject the preview roles trust", () => {
+            // a job with an environment waits for the environment's required reviewers, and its
+            // OIDC subject names the environment instead of pull_request
+            expect(job.environment).to.equal(DEFAULT_GITHUB_ENVIRONMENT);
+            const env = job.environment as string;
+            const trust = previewTrustPolicy(
+                "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com",
+                { githubRepo: "acme/cross-account-pipeline", githubEnvironment: env },
+            );
+            const sub = trust.Statement[0].Condition?.StringEquals["token.actions.githubusercontent.com:sub"];
+            expect(sub).to.equal(`repo:acme/cross-account-pipeline:environment:${env}`);
+            expect(sub).to.equal(
+                environmentSubject({ githubRepo: "acme/cross-account-pipeline", githubEnvironment: env }),
+            );
+        });
+
+        it("gets the passphrase from a secret, in the pulumi preview step's environment only", () => {
+            const p = oneStepUsing(job, "pulumi/actions");
+            expect(p.env?.PULUMI_CONFIG_PASSPHRASE).to.equal("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+            expect(job.env?.PULUMI_CONFIG_PASSPHRASE, "job-level env").to.equal(undefined);
+            for (const s of job.steps.filter((s) => s !== p)) {
+                expect(JSON.stringify(s), s.name ?? s.uses ?? s.run).not.to.include("PULUMI_CONFIG_PASSPHRASE");
+            }
+        });
+
+        it("installs the dependencies without lifecycle scripts", () => {
+            const installs = job.steps.filter((s) => /\bnpm (ci|install)\b/.test(s.run ?? ""));
+            expect(installs).to.have.length(2);
+            for (const s of installs) {
+                for (const cmd of (s.run ?? "").split("\n").filter((l) => /\bnpm (ci|install)\b/.test(l))) {
+                    expect(cmd, s.name).to.include("--ignore-scripts");
+                }
+            }
         });
 
         it("runs pulumi/actions v6: preview with the policy pack, a PR comment, no refresh", () => {
             const p = oneStepUsing(job, "pulumi/actions");
-            expect(p.uses).to.equal("pulumi/actions@v6");
+            // v6: the inputs below (and docs/ci.md) are v6's
+            expect(p.uses).to.match(/^pulumi\/actions@[0-9a-f]{40}$/);
+            expect(PINS["pulumi/actions"].tag).to.match(/^v6\./);
             const w = p.with ?? {};
             expect(w.command).to.equal("preview");
             expect(w["stack-name"]).to.equal(
@@ -151,7 +262,9 @@ describe("workflow .github/workflows/preview.yml", () => {
         it("installs the program's and the policy pack's dependencies before previewing", () => {
             const idx = (pred: (s: Step) => boolean) => job.steps.findIndex(pred);
             const pulumiAt = idx((s) => s.uses?.startsWith("pulumi/actions@") ?? false);
-            const rootInstall = idx((s) => s.run === "npm ci" && s["working-directory"] === undefined);
+            const rootInstall = idx(
+                (s) => s.run?.startsWith("npm ci") === true && s["working-directory"] === undefined,
+            );
             const packInstall = idx(
                 (s) => s["working-directory"] === "policypack" && /npm (ci|install)/.test(s.run ?? ""),
             );
@@ -159,6 +272,8 @@ describe("workflow .github/workflows/preview.yml", () => {
             expect(rootInstall).to.be.within(0, pulumiAt - 1);
             expect(packInstall).to.be.within(0, pulumiAt - 1);
             expect(credsAt).to.be.within(0, pulumiAt - 1);
+            // the installs run before the role's credentials are in the environment
+            expect(credsAt).to.be.greaterThan(Math.max(rootInstall, packInstall));
         });
     });
 
@@ -197,11 +312,73 @@ describe("workflow .github/workflows/preview.yml", () => {
         }
     });
 
-    it("pins every action to a version tag or a commit SHA", () => {
+    it("holds no secret in a workflow- or job-level env: only the pulumi preview step reads one", () => {
+        expect(secretReads(wf.env ?? {}, "env"), "workflow env").to.deep.equal([]);
+        for (const [name, job] of Object.entries(wf.jobs)) {
+            expect(secretReads(job.env ?? {}, `jobs.${name}.env`), `job ${name} env`).to.deep.equal([]);
+        }
+        const pulumiStep = wf.jobs.preview.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
+        expect(secretReads(wf, "workflow")).to.deep.equal([
+            {
+                at: `workflow.jobs.preview.steps[${pulumiStep}].env.PULUMI_CONFIG_PASSPHRASE`,
+                value: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
+            },
+        ]);
+        // and no other line (comments aside) names a secret in a way the parse above does not see
+        const code = text.split("\n").filter((l) => !/^\s*#/.test(l));
+        expect(code.filter((l) => /\bsecrets\./.test(l))).to.have.length(1);
+    });
+
+    it("gives an OIDC token only to the job in the protected environment", () => {
+        for (const [name, job] of Object.entries(wf.jobs)) {
+            const oidc = typeof job.permissions === "object" && job.permissions["id-token"] === "write";
+            expect(oidc, `job ${name} may request an OIDC token`).to.equal(name === "preview");
+        }
+        expect(JSON.stringify(wf.permissions)).not.to.include("id-token");
+    });
+
+    it("pins every action to a full commit SHA, with the release tag in a comment", () => {
         const uses = allUses();
         expect(uses.length).to.be.greaterThan(5);
         for (const { job, uses: u } of uses) {
-            expect(u, `${job}: ${u}`).to.match(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/);
+            expect(u, `${job}: ${u}`).to.match(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+@[0-9a-f]{40}$/);
+        }
+        const lines = usesLines();
+        // the text scan sees exactly the steps the YAML parser sees
+        expect(lines.map((l) => l.ref)).to.deep.equal(uses.map((u) => u.uses));
+        for (const { line, ref, comment } of lines) {
+            expect(comment, `line ${line}: ${ref} has no "# vX.Y.Z" comment`).to.match(/^v\d+\.\d+\.\d+$/);
+        }
+    });
+
+    it("pins each action to the verified commit of the tag its comment names", () => {
+        const lines = usesLines();
+        expect(new Set(lines.map((l) => l.ref.split("@")[0]))).to.deep.equal(new Set(Object.keys(PINS)));
+        for (const { line, ref, comment } of lines) {
+            const [action, sha] = ref.split("@");
+            expect({ sha, tag: comment }, `line ${line}: ${action}`).to.deep.equal({
+                sha: PINS[action].sha,
+                tag: PINS[action].tag,
+            });
+        }
+    });
+
+    it("passes only inputs the pinned actions declare", () => {
+        for (const [name, job] of Object.entries(wf.jobs)) {
+            for (const step of job.steps.filter((s) => s.uses !== undefined)) {
+                const declared = PINS[(step.uses as string).split("@")[0]].inputs.split(" ");
+                for (const input of Object.keys(step.with ?? {})) {
+                    expect(declared, `job ${name}: ${step.uses} input ${input}`).to.include(input);
+                }
+            }
+        }
+    });
+
+    it("checks out without leaving the token in .git/config", () => {
+        for (const [name, job] of Object.entries(wf.jobs)) {
+            for (const s of stepsUsing(job, "actions/checkout")) {
+                expect(s.with?.["persist-credentials"], `job ${name}`).to.equal(false);
+            }
         }
     });
 
