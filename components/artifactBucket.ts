@@ -1,18 +1,20 @@
 import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
-import { artifactBucketPolicy } from "../policies";
+import { Document } from "../policies";
 import { hardenedBucket } from "./hardenedBucket";
 
 export interface ArtifactBucketArgs {
-    readonly partition: string;
     /** Physical bucket name. */
     readonly bucketName: string;
+    readonly policy: Document;
     /** Object key of the source archive the pipelines watch. */
     readonly sourceKey: string;
-    /** Files of the source archive: path in the archive → asset. */
-    readonly sourceFiles: Record<string, pulumi.asset.Asset>;
-    /** Days to keep superseded artifacts and source versions. @default 30 */
-    readonly noncurrentVersionDays?: number;
+    /** Files of the source archive: path in the archive → content. */
+    readonly sourceFiles: Readonly<Record<string, string>>;
+    /** Days to keep pipeline artifacts, review reports and superseded source versions. */
+    readonly retentionDays: number;
+    /** Prefixes whose objects (artifacts, reports) expire after retentionDays; the source key is never under one. */
+    readonly expiringPrefixes: readonly string[];
 }
 
 /**
@@ -28,22 +30,29 @@ export class ArtifactBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: ArtifactBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:ArtifactBucket", name, {}, opts);
+        if (args.expiringPrefixes.some((p) => args.sourceKey.startsWith(p))) {
+            throw new Error(`the source key ${args.sourceKey} must not be under an expiring prefix`);
+        }
         const bucket = hardenedBucket(
             name,
             {
                 bucketName: args.bucketName,
-                policy: artifactBucketPolicy({ partition: args.partition, bucket: args.bucketName }),
-                noncurrentVersionDays: args.noncurrentVersionDays ?? 30,
+                policy: args.policy,
+                noncurrentVersionDays: args.retentionDays,
+                expiringPrefixes: args.expiringPrefixes.map((prefix) => ({ prefix, days: args.retentionDays })),
                 eventBridge: true,
             },
             { parent: this },
+        );
+        const assets = Object.fromEntries(
+            Object.entries(args.sourceFiles).map(([p, text]) => [p, new pulumi.asset.StringAsset(text)]),
         );
         const source = new aws.s3.BucketObjectv2(
             `${name}-source`,
             {
                 bucket: bucket.id,
                 key: args.sourceKey,
-                source: new pulumi.asset.AssetArchive(args.sourceFiles),
+                source: new pulumi.asset.AssetArchive(assets),
                 contentType: "application/zip",
             },
             { parent: this },

@@ -1,48 +1,21 @@
 import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Document, serviceTrust } from "../policies";
+import type { PipelineSpec } from "../methods/types";
 import { roleWithPolicies } from "./roleWithPolicies";
 
-type StageAction = aws.types.input.codepipeline.PipelineStageAction;
-type Stage = aws.types.input.codepipeline.PipelineStage;
-
-/** One deployment stage: the action that deploys one target, after an approval where required. */
-export interface TargetStage {
-    readonly stageName: string;
-    readonly requireApproval: boolean;
-    /** The deploy action (CodeBuild or Commands); runOrder is set here. */
-    readonly action: StageAction;
-}
-
-export interface PipelineVariable {
-    readonly name: string;
-    readonly defaultValue: string;
-    readonly description: string;
-}
-
 export interface DeploymentPipelineArgs {
-    readonly accountId: string;
-    readonly pipelineName: string;
-    readonly roleName: string;
-    /** The service role's permissions. */
-    readonly rolePolicy: Document;
+    /** The pipeline as plain data (methods/stages.ts): its role, variables and stages. */
+    readonly spec: PipelineSpec;
+    /** The artifact store (also the S3 source's bucket). */
     readonly artifactBucket: pulumi.Input<string>;
-    readonly sourceKey: string;
-    readonly variables: readonly PipelineVariable[];
-    readonly stages: readonly TargetStage[];
-    /**
-     * The destroy guard: when `variable` equals `value` (a destroy run), a manual approval stage
-     * runs before any target is touched; otherwise the stage is skipped (an entry condition).
-     */
-    readonly destroyGuard: { readonly variable: string; readonly value: string };
-    /** Resources the pipeline must wait for (e.g. a log group with its retention). */
+    /** Resources the pipeline must wait for: its action roles, projects and log groups. @default none */
     readonly dependsOn?: pulumi.Resource[];
 }
 
 /**
- * A CodePipeline V2 with an S3 source and one stage per target, in order. V2 is required for
- * pipeline variables, stage conditions and the Commands action. Runs are QUEUED, never
- * superseded, so that a deployment is never overtaken half-way through the targets.
+ * A CodePipeline V2: V2 is required for pipeline variables, stage conditions and the Commands action.
+ * Runs are QUEUED, never superseded, so that a deployment is never overtaken half-way through its
+ * waves. Its service role runs no code: each action's own role (or CodeBuild project) does.
  */
 export class DeploymentPipeline extends pulumi.ComponentResource {
     public readonly pipelineName: pulumi.Output<string>;
@@ -51,101 +24,56 @@ export class DeploymentPipeline extends pulumi.ComponentResource {
 
     constructor(name: string, args: DeploymentPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("cross-account-pipeline:cicd:DeploymentPipeline", name, {}, opts);
+        const { spec } = args;
         const { role, policies } = roleWithPolicies(
             `${name}-service`,
-            {
-                roleName: args.roleName,
-                description: `Service role of the ${args.pipelineName} pipeline`,
-                trust: serviceTrust({ service: "codepipeline.amazonaws.com", sourceAccountId: args.accountId }),
-                policies: { pipeline: args.rolePolicy },
-            },
+            { roleName: spec.role.name, description: spec.role.description, trust: spec.role.trust, policies: spec.role.policies },
             this,
         );
-
-        const sourceStage: Stage = {
-            name: "Source",
-            actions: [
-                {
-                    name: "Source",
-                    category: "Source",
-                    owner: "AWS",
-                    provider: "S3",
-                    version: "1",
-                    outputArtifacts: ["source_output"],
-                    configuration: {
-                        S3Bucket: args.artifactBucket,
-                        S3ObjectKey: args.sourceKey,
-                        // EventBridge starts the pipeline (see PipelineTrigger); polling is legacy.
-                        PollForSourceChanges: "false",
-                    },
-                },
-            ],
-        };
-        const guardStage: Stage = {
-            name: "ApproveDestroy",
-            beforeEntry: {
-                condition: {
-                    result: "SKIP",
-                    rules: [
-                        {
-                            name: "OnlyForDestroyRuns",
-                            ruleTypeId: { category: "Rule", owner: "AWS", provider: "VariableCheck", version: "1" },
-                            configuration: {
-                                Variable: `#{variables.${args.destroyGuard.variable}}`,
-                                Value: args.destroyGuard.value,
-                                Operator: "EQ",
-                            },
-                        },
-                    ],
-                },
-            },
-            actions: [
-                {
-                    name: "ApproveDestroy",
-                    category: "Approval",
-                    owner: "AWS",
-                    provider: "Manual",
-                    version: "1",
-                    configuration: {
-                        CustomData: `${args.destroyGuard.variable}=${args.destroyGuard.value}: this run destroys the workload in every target`,
-                    },
-                },
-            ],
-        };
-        const targetStages: Stage[] = args.stages.map((s) => ({
-            name: s.stageName,
-            actions: [
-                ...(s.requireApproval
-                    ? [
-                          {
-                              name: "Approve",
-                              category: "Approval",
-                              owner: "AWS",
-                              provider: "Manual",
-                              version: "1",
-                              runOrder: 1,
-                              configuration: { CustomData: `Approve deployment to ${s.stageName}` },
-                          },
-                      ]
-                    : []),
-                { ...s.action, runOrder: s.requireApproval ? 2 : 1 },
-            ],
-        }));
-
         const pipeline = new aws.codepipeline.Pipeline(
             `${name}-pipeline`,
             {
-                name: args.pipelineName,
+                name: spec.name,
                 pipelineType: "V2",
                 executionMode: "QUEUED",
                 roleArn: role.arn,
                 artifactStores: [{ location: args.artifactBucket, type: "S3" }],
-                variables: args.variables.map((v) => ({ ...v })),
-                stages: [sourceStage, guardStage, ...targetStages],
+                variables: spec.variables.map((v) => ({ ...v })),
+                stages: spec.stages.map((s) => ({
+                    name: s.name,
+                    ...(s.beforeEntry !== undefined
+                        ? {
+                              beforeEntry: {
+                                  condition: {
+                                      result: s.beforeEntry.condition.result,
+                                      rules: s.beforeEntry.condition.rules.map((r) => ({
+                                          ...r,
+                                          ruleTypeId: { ...r.ruleTypeId },
+                                          configuration: { ...r.configuration },
+                                      })),
+                                  },
+                              },
+                          }
+                        : {}),
+                    actions: s.actions.map((a) => ({
+                        name: a.name,
+                        category: a.category,
+                        owner: a.owner,
+                        provider: a.provider,
+                        version: a.version,
+                        runOrder: a.runOrder,
+                        configuration: a.configuration === undefined ? undefined : { ...a.configuration },
+                        commands: a.commands === undefined ? undefined : [...a.commands],
+                        inputArtifacts: a.inputArtifacts === undefined ? undefined : [...a.inputArtifacts],
+                        outputArtifacts: a.outputArtifacts === undefined ? undefined : [...a.outputArtifacts],
+                        outputVariables: a.outputVariables === undefined ? undefined : [...a.outputVariables],
+                        namespace: a.namespace,
+                        roleArn: a.roleArn,
+                    })),
+                })),
             },
             { parent: this, dependsOn: [...policies, ...(args.dependsOn ?? [])] },
         );
-
         this.pipelineName = pipeline.name;
         this.pipelineArn = pipeline.arn;
         this.roleArn = role.arn;

@@ -9,6 +9,10 @@ export interface HardenedBucketArgs {
     readonly policy: Document;
     /** Days after which noncurrent object versions expire; undefined keeps every version. */
     readonly noncurrentVersionDays?: number;
+    /** With noncurrentVersionDays: the newest noncurrent versions kept whatever their age. @default none */
+    readonly keepNewestNoncurrentVersions?: number;
+    /** Objects under these prefixes expire this many days after they were written. @default none */
+    readonly expiringPrefixes?: readonly { readonly prefix: string; readonly days: number }[];
     /** Send object events to EventBridge (used to trigger the pipelines). @default false */
     readonly eventBridge?: boolean;
 }
@@ -33,14 +37,6 @@ export function hardenedBucket(
         provider: opts.provider,
         retainOnDelete: opts.retainOnDelete,
     };
-    new aws.s3.BucketVersioning(
-        `${name}-versioning`,
-        {
-            bucket: bucket.id,
-            versioningConfiguration: { status: "Enabled" },
-        },
-        child,
-    );
     new aws.s3.BucketServerSideEncryptionConfiguration(
         `${name}-encryption`,
         {
@@ -69,13 +65,24 @@ export function hardenedBucket(
         child,
     );
     // After the public access block, so that S3 never sees the policy on an unblocked bucket.
-    new aws.s3.BucketPolicy(
+    const policy = new aws.s3.BucketPolicy(
         `${name}-policy`,
         {
             bucket: bucket.id,
             policy: JSON.stringify(args.policy),
         },
         { ...child, dependsOn: [publicAccess] },
+    );
+    // Versioning and lifecycle after the policy: a policy may deny their changes to all but the
+    // deployer it names, so a new deployer must be named before they change (StateBucket).
+    const afterPolicy = { ...child, dependsOn: [policy] };
+    new aws.s3.BucketVersioning(
+        `${name}-versioning`,
+        {
+            bucket: bucket.id,
+            versioningConfiguration: { status: "Enabled" },
+        },
+        afterPolicy,
     );
     new aws.s3.BucketLifecycleConfiguration(
         `${name}-lifecycle`,
@@ -88,12 +95,26 @@ export function hardenedBucket(
                     filter: {},
                     abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
                     ...(args.noncurrentVersionDays !== undefined
-                        ? { noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays } }
+                        ? {
+                              noncurrentVersionExpiration: {
+                                  noncurrentDays: args.noncurrentVersionDays,
+                                  ...(args.keepNewestNoncurrentVersions !== undefined
+                                      ? { newerNoncurrentVersions: args.keepNewestNoncurrentVersions }
+                                      : {}),
+                              },
+                          }
                         : {}),
                 },
+                ...(args.expiringPrefixes ?? []).map((e) => ({
+                    // Named by the prefix: adding a pipeline never renames another's rule.
+                    id: `expire-${e.prefix.replace(/[^A-Za-z0-9-]/g, "-")}`.slice(0, 255),
+                    status: "Enabled",
+                    filter: { prefix: e.prefix },
+                    expiration: { days: e.days },
+                })),
             ],
         },
-        child,
+        afterPolicy,
     );
     if (args.eventBridge === true) {
         new aws.s3.BucketNotification(`${name}-eventbridge`, { bucket: bucket.id, eventbridge: true }, child);

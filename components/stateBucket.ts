@@ -1,22 +1,23 @@
 import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
-import { StateGrant, stateBucketPolicy } from "../policies";
+import { Document } from "../policies";
 import { hardenedBucket } from "./hardenedBucket";
 
 export interface StateBucketArgs {
-    readonly partition: string;
     /** Physical bucket name. */
     readonly bucketName: string;
-    /** Per target: the deploy role and the state key it may use. */
-    readonly grants: readonly StateGrant[];
-    /** Break-glass principals that may still read and repair state objects. @default [] */
-    readonly adminPrincipalArns?: readonly string[];
+    /** The bucket policy (policies/buckets.ts stateBucketPolicy): each target account's own prefix only. */
+    readonly policy: Document;
+    /** Days to keep superseded state versions. */
+    readonly noncurrentVersionDays: number;
+    /** Superseded versions always kept, whatever their age. @default 10 */
+    readonly keepNewestVersions?: number;
 }
 
 /**
- * The central Terraform state bucket (method 1). Versioned, SSE-S3, private, TLS only; each target's
- * deploy role reaches only its own state and lock objects. `pulumi destroy` leaves the bucket and
- * its history in place (retainOnDelete): losing state would orphan every target's resources.
+ * The central Terraform state bucket (method 1). Versioned, SSE-S3, private, TLS only; each target
+ * account's roles reach only that account's prefix. `pulumi destroy` leaves the bucket and its history
+ * in place (retainOnDelete): losing state would orphan every target's resources.
  */
 export class StateBucket extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
@@ -28,12 +29,9 @@ export class StateBucket extends pulumi.ComponentResource {
             name,
             {
                 bucketName: args.bucketName,
-                policy: stateBucketPolicy({
-                    partition: args.partition,
-                    bucket: args.bucketName,
-                    grants: args.grants,
-                    adminPrincipalArns: args.adminPrincipalArns,
-                }),
+                policy: args.policy,
+                noncurrentVersionDays: args.noncurrentVersionDays,
+                keepNewestNoncurrentVersions: args.keepNewestVersions ?? 10,
             },
             { parent: this, retainOnDelete: true },
         );

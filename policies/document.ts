@@ -25,4 +25,22 @@ export const arn = {
         `arn:${partition}:cloudformation:${region}:${accountId}:stack/${name}/*`,
     ssmPublicParameter: (partition: string, region: string, path: string): string =>
         `arn:${partition}:ssm:${region}::parameter${path}`,
+    topic: (partition: string, region: string, accountId: string, name: string): string =>
+        `arn:${partition}:sns:${region}:${accountId}:${name}`,
+    rule: (partition: string, region: string, accountId: string, name: string): string =>
+        `arn:${partition}:events:${region}:${accountId}:rule/${name}`,
+    instanceProfile: (partition: string, accountId: string, name: string): string =>
+        `arn:${partition}:iam::${accountId}:instance-profile/${name}`,
 };
+
+/**
+ * The key prefix under which CodePipeline stores an action's output artifact in the artifact store:
+ * the first 20 characters of the pipeline name, then the first 10 of the artifact name, then a random
+ * id (`myPipeline/SourceArti/KEYEXAMPLE`). AWS shows this layout in its examples (CodePipeline User
+ * Guide, "Monitoring pipelines with EventBridge" event sample; AWS CLI `list-action-executions` and
+ * `codebuild batch-get-builds` examples) and says names are truncated ("Pipeline artifact folder
+ * names appear to be truncated", CodePipeline troubleshooting), without stating the lengths.
+ * Per-target artifact names are therefore unique in their first 10 characters (names.ts).
+ */
+export const artifactKeyPrefix = (pipelineName: string, artifactName: string): string =>
+    `${pipelineName.slice(0, 20)}/${artifactName.slice(0, 10)}`;

@@ -1,5 +1,5 @@
 export * from "./buckets";
-export * from "./cicd";
+export * from "./pipeline";
 export * from "./document";
-export * from "./target";
+export * from "./workload";
 export * from "./trust";

@@ -1,15 +1,15 @@
 import { arn, doc, Document } from "./document";
 
 /**
- * Trust for a role in another account. The principal is that account's root, which always exists,
- * and the condition pins the one role that may assume it. Naming the role itself as principal would
+ * Trust for a role assumed by roles of an account (another one, or its own). The principal is that
+ * account's root, which always exists, and the condition pins the role(s) that may assume it. Naming the role itself as principal would
  * fail with "Invalid principal in policy" until the role exists, and would silently break when the
  * role is recreated (IAM stores the role's unique id, not its name).
  */
 export const crossAccountTrust = (p: {
     partition: string;
     trustedAccountId: string;
-    trustedRoleArn: string;
+    trustedRoleArn: string | readonly string[];
     sid: string;
 }): Document =>
     doc({
@@ -17,12 +17,17 @@ export const crossAccountTrust = (p: {
         Effect: "Allow",
         Action: "sts:AssumeRole",
         Principal: { AWS: arn.accountRoot(p.partition, p.trustedAccountId) },
-        Condition: { ArnEquals: { "aws:PrincipalArn": p.trustedRoleArn } },
+        Condition: {
+            ArnEquals: {
+                "aws:PrincipalArn": typeof p.trustedRoleArn === "string" ? p.trustedRoleArn : [...p.trustedRoleArn],
+            },
+        },
     });
 
 /**
  * Trust for an AWS service, guarded against the confused deputy: the service may assume the role
- * only on behalf of this account (and, where given, of one resource).
+ * only on behalf of this account (and, where given, of one resource). Only keys the service is
+ * documented to send are used: a condition on a key the service leaves out would lock it out.
  */
 export const serviceTrust = (p: { service: string; sourceAccountId?: string; sourceArn?: string }): Document => {
     const condition: Record<string, Record<string, string>> = {};

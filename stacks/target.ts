@@ -1,61 +1,80 @@
 import * as aws from "../aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CrossAccountRole } from "../components/crossAccountRole";
-import { ConfigError, PROJECT, TargetStackConfig } from "../config";
-import {
-    cloudFormationDeployPolicy,
-    crossAccountTrust,
-    serviceTrust,
-    terraformStatePolicy,
-    workloadPolicy,
-} from "../policies";
-import type { TargetContract } from "./cicd";
+import { ConfigError, TargetStackConfig } from "../config";
+import { CicdContract, checkContract, TargetContract } from "../contract";
+import { METHODS } from "../methods";
+import type { TargetContext, TargetRoleSpec } from "../methods/types";
+import { deriveNames } from "../names";
+import { exceeds, quotaMessage, roleUsages } from "../quotas";
 
 export interface TargetOutputs {
     readonly targetName: string;
     readonly accountId: string;
+    /** Each role of this target, by its key (terraform-plan, terraform-deploy, cloudformation-execution, ...). */
+    readonly roleArns: Record<string, pulumi.Output<string>>;
     readonly terraformDeployRoleArn?: pulumi.Output<string>;
     readonly cloudFormationDeployRoleArn?: pulumi.Output<string>;
     readonly cloudFormationExecutionRoleArn?: pulumi.Output<string>;
 }
 
-async function required<T>(ref: pulumi.StackReference, cicdStack: string, name: string): Promise<T> {
-    const value: unknown = await ref.getOutputValue(name);
-    if (value === undefined || value === null) {
-        throw new ConfigError(
-            `The cicd stack ${cicdStack} has no output "${name}". Deploy it first (pulumi up --stack cicd), ` +
-                `or point ${PROJECT}:cicdStack at the right stack`,
-        );
-    }
-    return value as T;
+/** Reads and checks the cicd stack's contract through a StackReference. */
+export async function readContract(ref: pulumi.StackReference, cicdStack: string): Promise<CicdContract> {
+    const [payload, legacyTargets] = await Promise.all([ref.getOutputValue("contract"), ref.getOutputValue("targets")]);
+    return checkContract(payload, cicdStack, payload === undefined && legacyTargets !== undefined);
+}
+
+/** The context a target's roles are computed from, for one target of the contract. */
+export function targetContext(contract: CicdContract, entry: TargetContract): TargetContext {
+    return {
+        partition: contract.partition,
+        region: contract.region,
+        accountId: entry.accountId,
+        cicdAccountId: contract.cicdAccountId,
+        namePrefix: contract.namePrefix,
+        names: deriveNames({ namePrefix: contract.namePrefix, region: contract.region }, contract.cicdAccountId),
+        network: { subnetId: entry.subnetId, securityGroupId: entry.securityGroupId },
+        instanceType: contract.instanceType,
+        amiParameter: contract.amiParameter,
+        ...(contract.amiId !== undefined ? { amiId: contract.amiId } : {}),
+        cfnStackName: entry.cfnStackName,
+    };
+}
+
+/** Every role a target account needs for the contract's methods, checked against IAM's size limits. */
+export function targetRoles(contract: CicdContract, ctx: TargetContext): TargetRoleSpec[] {
+    const roles = contract.methods.flatMap((m) => METHODS[m].targetRoles(ctx));
+    const over = roles
+        .flatMap((r) => roleUsages(r.name, JSON.stringify(r.trust), Object.values(r.policies).map((d) => JSON.stringify(d))))
+        .find(exceeds);
+    if (over !== undefined) throw new ConfigError(quotaMessage(over));
+    return roles;
 }
 
 /**
- * A target account: the roles the CI/CD account's pipelines assume there. Everything it needs comes
- * from the cicd stack's outputs, read and checked before any resource is declared; the stack then
- * refuses to run in any account other than the one its entry names.
+ * A target account: the roles the CI/CD account's per-target principals assume there, the execution
+ * role, and the workload's instance role and profile. Everything comes from the cicd stack's contract,
+ * read and checked before any resource is declared; the stack then refuses to run in any account other
+ * than the one its entry names.
  */
 export async function targetStack(config: TargetStackConfig): Promise<TargetOutputs> {
     const ref = new pulumi.StackReference("cicd", { name: config.cicdStack });
-    const targets = await required<Record<string, TargetContract>>(ref, config.cicdStack, "targets");
-    const entry = targets[config.targetName];
+    const contract = await readContract(ref, config.cicdStack);
+    const entry = contract.targets[config.targetName];
     if (entry === undefined) {
-        const known = Object.values(targets)
+        const known = Object.values(contract.targets)
             .map((t) => `${t.stackName} (${t.name})`)
             .join(", ");
         throw new ConfigError(
             `The cicd stack ${config.cicdStack} has no target "${config.targetName}" for this stack; its target stacks are: ${known}`,
         );
     }
-    const [methods, partition, region, cicdAccountId] = await Promise.all([
-        required<string[]>(ref, config.cicdStack, "methods"),
-        required<string>(ref, config.cicdStack, "partition"),
-        required<string>(ref, config.cicdStack, "region"),
-        required<string>(ref, config.cicdStack, "cicdAccountId"),
-    ]);
 
     // The provider itself refuses any other account (allowed_account_ids), and we say why first.
-    const provider = new aws.Provider("target", { region: region as aws.Region, allowedAccountIds: [entry.accountId] });
+    const provider = new aws.Provider("target", {
+        region: contract.region as aws.Region,
+        allowedAccountIds: [entry.accountId],
+    });
     const identity = await aws.getCallerIdentity({}, { provider });
     if (identity.accountId !== entry.accountId) {
         throw new ConfigError(
@@ -63,105 +82,29 @@ export async function targetStack(config: TargetStackConfig): Promise<TargetOutp
                 `account ${identity.accountId}. Use the target account's profile (AWS_PROFILE) for this stack`,
         );
     }
-    const opts: pulumi.ComponentResourceOptions = { providers: [provider] };
-    let outputs: Partial<TargetOutputs> = {};
-    const workloadScope = {
-        partition,
-        region,
+    const specs = targetRoles(contract, targetContext(contract, entry));
+    // Every role the cicd stack will assume here must be one this stack creates: if not, the two
+    // stacks run different versions of the program.
+    const expected = Object.entries(entry.roles)
+        .filter(([k]) => k.endsWith("RoleName"))
+        .map(([, v]) => v);
+    const missing = expected.filter((n) => !specs.some((s) => s.name === n));
+    if (missing.length > 0) {
+        throw new ConfigError(
+            `The cicd stack ${config.cicdStack} expects the role(s) ${missing.join(", ")} in ${entry.name}, which this ` +
+                `program does not create: deploy the cicd stack and this stack from the same version`,
+        );
+    }
+    const roles = specs.map((spec) => [spec.key, new CrossAccountRole(spec.key, { spec }, { providers: [provider] })] as const);
+    const roleArns = Object.fromEntries(roles.map(([k, r]) => [k, r.roleArn]));
+    const optional = (key: string, roleKey: string): Record<string, pulumi.Output<string>> =>
+        roleArns[roleKey] === undefined ? {} : { [key]: roleArns[roleKey] };
+    return {
+        targetName: entry.name,
         accountId: entry.accountId,
-        subnetId: entry.subnetId,
-        securityGroupId: entry.securityGroupId,
-        instanceType: await required<string>(ref, config.cicdStack, "instanceType"),
-        amiParameter: await required<string>(ref, config.cicdStack, "amiParameter"),
+        roleArns,
+        ...optional("terraformDeployRoleArn", "terraform-deploy"),
+        ...optional("cloudFormationDeployRoleArn", "cloudformation-deploy"),
+        ...optional("cloudFormationExecutionRoleArn", "cloudformation-execution"),
     };
-
-    if (methods.includes("terraform")) {
-        const [codeBuildRoleArn, stateBucketName, terraformWorkload] = await Promise.all([
-            required<string>(ref, config.cicdStack, "codeBuildRoleArn"),
-            required<string>(ref, config.cicdStack, "stateBucketName"),
-            required<string>(ref, config.cicdStack, "terraformWorkload"),
-        ]);
-        const role = new CrossAccountRole(
-            "terraform-deploy",
-            {
-                roleName: entry.terraformDeployRoleName,
-                description: "CodeBuild in the CI/CD account runs Terraform with this role",
-                trust: crossAccountTrust({
-                    sid: "OnlyTheTerraformCodeBuildRole",
-                    partition,
-                    trustedAccountId: cicdAccountId,
-                    trustedRoleArn: codeBuildRoleArn,
-                }),
-                policies: {
-                    "build-workload": workloadPolicy({
-                        ...workloadScope,
-                        namePrefix: terraformWorkload,
-                        workloadTag: terraformWorkload,
-                    }),
-                    "terraform-state": terraformStatePolicy({
-                        partition,
-                        bucket: stateBucketName,
-                        stateKey: entry.stateKey,
-                    }),
-                },
-            },
-            opts,
-        );
-        outputs = { ...outputs, terraformDeployRoleArn: role.roleArn };
-    }
-
-    if (methods.includes("cloudformation")) {
-        const [pipelineRoleArn, cloudFormationWorkload] = await Promise.all([
-            required<string>(ref, config.cicdStack, "cloudformationPipelineRoleArn"),
-            required<string>(ref, config.cicdStack, "cloudFormationWorkload"),
-        ]);
-        const execution = new CrossAccountRole(
-            "cloudformation-execution",
-            {
-                roleName: entry.cloudFormationExecutionRoleName,
-                description: "CloudFormation builds the workload stack with this role, and nobody else may use it",
-                trust: serviceTrust({ service: "cloudformation.amazonaws.com" }),
-                policies: {
-                    "build-workload": workloadPolicy({
-                        ...workloadScope,
-                        namePrefix: cloudFormationWorkload,
-                        workloadTag: cloudFormationWorkload,
-                    }),
-                },
-            },
-            opts,
-        );
-        const deploy = new CrossAccountRole(
-            "cloudformation-deploy",
-            {
-                roleName: entry.cloudFormationDeployRoleName,
-                description:
-                    "The CI/CD account's pipeline drives the workload stack with this role; it cannot build anything itself",
-                trust: crossAccountTrust({
-                    sid: "OnlyTheCloudFormationPipelineRole",
-                    partition,
-                    trustedAccountId: cicdAccountId,
-                    trustedRoleArn: pipelineRoleArn,
-                }),
-                policies: {
-                    "drive-workload-stack": cloudFormationDeployPolicy({
-                        partition,
-                        region,
-                        accountId: entry.accountId,
-                        stackName: entry.cfnStackName,
-                        executionRoleArn: entry.cloudFormationExecutionRoleArn,
-                        amiParameter: workloadScope.amiParameter,
-                    }),
-                },
-            },
-            opts,
-        );
-        outputs = {
-            ...outputs,
-            cloudFormationDeployRoleArn: deploy.roleArn,
-            cloudFormationExecutionRoleArn: execution.roleArn,
-        };
-    }
-
-    return { ...outputs, targetName: entry.name, accountId: entry.accountId };
 }

@@ -10,43 +10,24 @@ provider "aws" {
   }
 }
 
-data "aws_partition" "current" {}
-
 data "aws_ssm_parameter" "ami" {
   name = var.ami_parameter
 }
 
-data "aws_iam_policy_document" "ec2_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "instance" {
-  name               = "${var.name_prefix}-instance-role"
-  assume_role_policy = data.aws_iam_policy_document.ec2_trust.json
-}
-
-resource "aws_iam_role_policy_attachment" "ssm_core" {
-  role       = aws_iam_role.instance.name
-  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore"
-}
-
-resource "aws_iam_instance_profile" "instance" {
-  name = "${var.name_prefix}-instance-profile"
-  role = aws_iam_role.instance.name
+# An explicit AMI (cross-account-pipeline:amiId) replaces the instance when it changes; without one,
+# the instance keeps the AMI it was created from, whatever the public parameter names later.
+resource "terraform_data" "ami_pin" {
+  input = var.ami_id
 }
 
 resource "aws_instance" "workload" {
-  ami                    = nonsensitive(data.aws_ssm_parameter.ami.value)
-  instance_type          = var.instance_type
-  subnet_id              = var.subnet_id
+  ami           = var.ami_id != "" ? var.ami_id : nonsensitive(data.aws_ssm_parameter.ami.value)
+  instance_type = var.instance_type
+  subnet_id     = var.subnet_id
+  # The instance profile belongs to the target stack: the deploy role may pass its role to EC2 and
+  # cannot create a role of its own.
+  iam_instance_profile   = var.instance_profile_name
   vpc_security_group_ids = [var.security_group_id]
-  iam_instance_profile   = aws_iam_instance_profile.instance.name
 
   metadata_options {
     http_tokens = "required"
@@ -61,5 +42,8 @@ resource "aws_instance" "workload" {
     (var.workload_tag_key) = var.workload_tag
   }
 
-  depends_on = [aws_iam_role_policy_attachment.ssm_core]
+  lifecycle {
+    ignore_changes       = [ami]
+    replace_triggered_by = [terraform_data.ami_pin]
+  }
 }

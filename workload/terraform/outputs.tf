@@ -3,7 +3,7 @@ output "instance_id" {
   value       = aws_instance.workload.id
 }
 
-output "instance_profile_arn" {
-  description = "The workload instance profile."
-  value       = aws_iam_instance_profile.instance.arn
+output "ami_id" {
+  description = "The AMI the instance runs."
+  value       = aws_instance.workload.ami
 }

@@ -14,7 +14,12 @@ variable "account_id" {
 }
 
 variable "name_prefix" {
-  description = "Prefix of the physical names; the deploy role may only manage IAM names that start with it."
+  description = "Prefix of the physical names."
+  type        = string
+}
+
+variable "instance_profile_name" {
+  description = "The instance profile the target stack created; its role is the only one the deploy role may pass."
   type        = string
 }
 
@@ -54,6 +59,17 @@ variable "instance_type" {
 }
 
 variable "ami_parameter" {
-  description = "Public SSM parameter holding the AMI id."
+  description = "Public SSM parameter holding the AMI id, read when the instance is first created."
   type        = string
+}
+
+variable "ami_id" {
+  description = "An exact AMI; empty to take the parameter's AMI once. Changing it replaces the instance."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.ami_id == "" || can(regex("^ami-[0-9a-f]{8,17}$", var.ami_id))
+    error_message = "ami_id must be empty or 'ami-' followed by 8 to 17 hex digits."
+  }
 }

@@ -1,0 +1,390 @@
+/**
+ * Method 2: a CodePipeline Commands action assumes a role in each target account and drives the
+ * workload's CloudFormation stack through change sets, with an execution role that alone may build
+ * the workload; the stack (and its state) stays in the target account.
+ *
+ * Per target, two action roles in the CI/CD account: the plan action's may assume only the target's
+ * plan role (change sets, drift), the apply action's only the target's deploy role (execute the
+ * reviewed change set, or delete the stack).
+ */
+import { CicdConfig, TargetConfig, Wave } from "../../config";
+import { Names, principalName, targetNames, waveStages } from "../../names";
+import { arn, crossAccountTrust, serviceTrust, workloadManagedPolicyArn, workloadPolicy, WORKLOAD_TAG_KEY } from "../../policies";
+import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
+import { PIPELINE_DIR, PinnedFile, repoFile, SHARED_PINNED, verifyCommand } from "../pinned";
+import {
+    approvalLink,
+    exportCommands,
+    readGateCommand,
+    reportLinkBase,
+    REVIEW_PINNED,
+    reviewAction,
+    targetReportPrefix,
+} from "../review";
+import { destroyGuardStage, GATE_VARIABLES, SOURCE_ARTIFACT, sourceStage, waveDeploymentStages, waveDriftStages } from "../stages";
+import type { ActionSpec, CicdContext, CicdMethodPart, DeploymentMethod, PipelineSpec, RoleSpec, TargetContext, TargetRoleSpec } from "../types";
+import { applyActionRolePolicy, cloudFormationDeployPolicy, cloudFormationPlanPolicy, planActionRolePolicy } from "./policies";
+
+/** Values of BUILD_ACTION. create-stack and update-stack are the seed's; both mean "deploy" here. */
+export const BUILD_ACTIONS = ["deploy", "create-stack", "update-stack", "delete-stack"] as const;
+
+export const TEMPLATE_FILE = "cloudformation/template.yaml";
+export const parametersFile = (target: Pick<TargetConfig, "name">): string =>
+    `cloudformation/parameters-${target.name}.json`;
+
+export const CLOUDFORMATION_PINNED: readonly PinnedFile[] = [
+    ...SHARED_PINNED,
+    repoFile("methods/cloudformation/scripts/cfn-step.sh", `${PIPELINE_DIR}/cfn-step.sh`),
+];
+
+/** cloudformation/parameters-<name>.json, in the `--parameters file://` form. */
+export function cloudFormationParameters(
+    config: Pick<CicdConfig, "instanceType" | "amiId">,
+    names: Names,
+    target: Pick<TargetConfig, "subnetId" | "securityGroupId">,
+): { ParameterKey: string; ParameterValue: string }[] {
+    const m = names.cloudformation;
+    const values: Record<string, string> = {
+        NamePrefix: m.workload,
+        WorkloadTagKey: WORKLOAD_TAG_KEY,
+        WorkloadTag: m.workload,
+        SubnetId: target.subnetId,
+        SecurityGroupId: target.securityGroupId,
+        InstanceType: config.instanceType,
+        InstanceProfileName: m.instanceProfile,
+        // Without an amiId, the plan step resolves the AMI parameter on a first create and keeps the
+        // stack's own AMI on updates (cfn-step.sh).
+        ...(config.amiId !== undefined ? { ImageId: config.amiId } : {}),
+    };
+    return Object.entries(values).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue }));
+}
+
+export const cloudformation: DeploymentMethod = {
+    id: "cloudformation",
+
+    cicd(ctx: CicdContext): CicdMethodPart {
+        const { config, names, partition, accountId, topicArn } = ctx;
+        const m = names.cloudformation;
+        const region = config.region;
+        const scope = { partition, region, accountId, bucket: names.artifactBucket };
+        const linkBase = reportLinkBase(partition, region, names.artifactBucket);
+        const pipelineRoleArn = arn.role(partition, accountId, m.pipelineRole);
+        const driftRoleArn = arn.role(partition, accountId, m.driftPipelineRole);
+        const reviewRoleArn = arn.role(partition, accountId, m.reviewRole);
+        const drift = config.driftSchedule !== undefined;
+        const roles: RoleSpec[] = [];
+        const targetsOut: Record<string, Record<string, string>> = {};
+        const p = config.namePrefix;
+
+        const literals = (t: TargetConfig, step: "plan" | "apply" | "drift"): Record<string, string> => {
+            const n = targetNames(config, "cloudformation", t);
+            return {
+                TARGET_NAME: t.name,
+                TARGET_STACK: t.stackName,
+                TARGET_ACCOUNT_ID: t.accountId,
+                TARGET_ROLE_ARN: arn.role(partition, t.accountId, step === "apply" ? m.deployRole : m.planRole),
+                STACK_NAME: t.cfnStackName,
+                CFN_ROLE_ARN: arn.role(partition, t.accountId, names.cloudFormationExecutionRole),
+                PIPELINE_NAME: m.pipeline,
+                PIPELINE_EXECUTION_ID: "#{codepipeline.PipelineExecutionId}",
+                REVIEW_BUCKET: names.artifactBucket,
+                REVIEW_PREFIX: targetReportPrefix(names.reviewPrefix, m.pipeline, t.name),
+                REVIEW_LINK_BASE: linkBase,
+                TEMPLATE_FILE,
+                PARAMETERS_FILE: parametersFile(t),
+                AMI_PARAMETER: config.amiParameter,
+                ...(step === "apply"
+                    ? { PLAN_STAGE: waveStages({ name: t.wave }).plan, PLAN_ACTION: n.planAction }
+                    : {
+                          REQUIRE_APPROVAL: String(t.requireApproval),
+                          APPROVAL_POLICY: config.approvalPolicy,
+                          TOPIC_ARN: topicArn,
+                      }),
+            };
+        };
+        const commandsAction = (t: TargetConfig, step: "plan" | "apply" | "drift"): ActionSpec => {
+            const n = targetNames(config, "cloudformation", t);
+            const dir = `.review-${t.name}/review`;
+            return {
+                name: step === "plan" ? n.planAction : step === "apply" ? n.applyAction : n.driftAction,
+                category: "Compute",
+                owner: "AWS",
+                provider: "Commands",
+                version: "1",
+                // The action's own role: only this target's, never the pipeline's (action-level roleArn,
+                // assumed through the pipeline's role).
+                roleArn: arn.role(partition, accountId, step === "apply" ? n.applyPrincipal : n.planPrincipal),
+                inputArtifacts: [SOURCE_ARTIFACT],
+                ...(step === "plan"
+                    ? { namespace: n.planNamespace, outputVariables: [...GATE_VARIABLES, "RISK", "PLAN_SHA256"] }
+                    : {}),
+                commands: [
+                    `cd "\${CODEBUILD_SRC_DIR:-.}"`,
+                    verifyCommand(CLOUDFORMATION_PINNED),
+                    ...exportCommands(literals(t, step)),
+                    `sh ${PIPELINE_DIR}/cfn-step.sh ${step}`,
+                    ...(step === "plan" ? [readGateCommand(dir, { PLAN_SHA256: `${dir}/digest` })] : []),
+                ],
+            };
+        };
+
+        for (const t of config.targets) {
+            const n = targetNames(config, "cloudformation", t);
+            const common = {
+                ...scope,
+                sourceArtifact: SOURCE_ARTIFACT,
+                pipelineName: m.pipeline,
+            };
+            roles.push(
+                {
+                    key: `cfn-plan-${t.name}`,
+                    name: n.planPrincipal,
+                    description: `Plans (change sets) and checks drift of the workload stack in ${t.name} (${t.accountId}) only`,
+                    trust: crossAccountTrust({
+                        sid: "OnlyThisMethodsPipelines",
+                        partition,
+                        trustedAccountId: accountId,
+                        trustedRoleArn: drift ? [pipelineRoleArn, driftRoleArn] : pipelineRoleArn,
+                    }),
+                    policies: {
+                        plan: planActionRolePolicy({
+                            ...common,
+                            logGroups: drift ? [m.logGroup, m.driftLogGroup] : [m.logGroup],
+                            sourcePipelines: drift ? [m.pipeline, m.driftPipeline] : [m.pipeline],
+                            targetRoleArn: arn.role(partition, t.accountId, m.planRole),
+                            reportPrefix: targetReportPrefix(names.reviewPrefix, m.pipeline, t.name),
+                            topicArn,
+                        }),
+                    },
+                },
+                {
+                    key: `cfn-apply-${t.name}`,
+                    name: n.applyPrincipal,
+                    description: `Executes the reviewed change set of the workload stack in ${t.name} (${t.accountId}) only`,
+                    trust: crossAccountTrust({
+                        sid: "OnlyThisMethodsDeploymentPipeline",
+                        partition,
+                        trustedAccountId: accountId,
+                        trustedRoleArn: pipelineRoleArn,
+                    }),
+                    policies: {
+                        apply: applyActionRolePolicy({
+                            ...common,
+                            logGroups: [m.logGroup],
+                            sourcePipelines: [m.pipeline],
+                            targetRoleArn: arn.role(partition, t.accountId, m.deployRole),
+                        }),
+                    },
+                },
+            );
+            targetsOut[t.name] = {
+                cloudFormationPlanRoleName: m.planRole,
+                cloudFormationPlanRoleArn: arn.role(partition, t.accountId, m.planRole),
+                cloudFormationDeployRoleName: m.deployRole,
+                cloudFormationDeployRoleArn: arn.role(partition, t.accountId, m.deployRole),
+                cloudFormationExecutionRoleName: names.cloudFormationExecutionRole,
+                cloudFormationExecutionRoleArn: arn.role(partition, t.accountId, names.cloudFormationExecutionRole),
+                cloudFormationPlanPrincipalArn: arn.role(partition, accountId, n.planPrincipal),
+                cloudFormationApplyPrincipalArn: arn.role(partition, accountId, n.applyPrincipal),
+            };
+        }
+
+        const builders = {
+            plan: (t: TargetConfig) => commandsAction(t, "plan"),
+            apply: (t: TargetConfig) => commandsAction(t, "apply"),
+            drift: (t: TargetConfig) => commandsAction(t, "drift"),
+            review: (w: Wave) =>
+                reviewAction({
+                    wave: w,
+                    pipelineName: m.pipeline,
+                    roleArn: reviewRoleArn,
+                    bucket: names.artifactBucket,
+                    reviews: names.reviewPrefix,
+                    linkBase,
+                }),
+        };
+        const pipelineRole = (key: string, name: string, pipeline: string, policy: RoleSpec["policies"][string]): RoleSpec => ({
+            key,
+            name,
+            description: `Service role of the ${pipeline} pipeline`,
+            trust: serviceTrust({
+                service: "codepipeline.amazonaws.com",
+                sourceAccountId: accountId,
+                sourceArn: arn.pipeline(partition, region, accountId, pipeline),
+            }),
+            policies: { pipeline: policy },
+        });
+        const planPrincipals = arn.role(partition, accountId, `${p}-cfn-plan-*`);
+        const applyPrincipals = arn.role(partition, accountId, `${p}-cfn-apply-*`);
+        const pipelines: PipelineSpec[] = [
+            {
+                key: "cloudformation",
+                name: m.pipeline,
+                role: pipelineRole(
+                    "cloudformation-service",
+                    m.pipelineRole,
+                    m.pipeline,
+                    pipelineRolePolicy({
+                        ...scope,
+                        pipelineName: m.pipeline,
+                        sourceKey: names.sourceKey,
+                        actionRoleArns: [planPrincipals, applyPrincipals, reviewRoleArn],
+                        commandsLogGroup: m.logGroup,
+                        notificationTopicArn: topicArn,
+                    }),
+                ),
+                variables: [
+                    {
+                        name: "BUILD_ACTION",
+                        defaultValue: "deploy",
+                        description: "deploy (create or update through a reviewed change set), or delete-stack (after an approval)",
+                    },
+                ],
+                stages: [
+                    sourceStage(names.artifactBucket, names.sourceKey),
+                    destroyGuardStage("BUILD_ACTION", "delete-stack", topicArn),
+                    ...waveDeploymentStages({
+                        waves: config.waves,
+                        builders,
+                        planNamespace: (t) => targetNames(config, "cloudformation", t).planNamespace,
+                        topicArn,
+                        reportLink: (w) => approvalLink(linkBase, names.reviewPrefix, m.pipeline, w),
+                    }),
+                ],
+                actionRoleArns: [planPrincipals, applyPrincipals, reviewRoleArn],
+                destroyGuard: { variable: "BUILD_ACTION", value: "delete-stack" },
+                trigger: "source",
+            },
+        ];
+        if (drift) {
+            pipelines.push({
+                key: "cloudformation-drift",
+                name: m.driftPipeline,
+                role: pipelineRole(
+                    "cloudformation-drift-service",
+                    m.driftPipelineRole,
+                    m.driftPipeline,
+                    pipelineRolePolicy({
+                        ...scope,
+                        pipelineName: m.driftPipeline,
+                        sourceKey: names.sourceKey,
+                        // Plan roles only: the drift pipeline cannot reach a deploy role.
+                        actionRoleArns: [planPrincipals],
+                        commandsLogGroup: m.driftLogGroup,
+                    }),
+                ),
+                variables: [],
+                stages: [sourceStage(names.artifactBucket, names.sourceKey), ...waveDriftStages(config.waves, builders)],
+                actionRoleArns: [planPrincipals],
+                trigger: "schedule",
+            });
+        }
+        roles.push({
+            key: "cloudformation-review",
+            name: m.reviewRole,
+            description: `Sums up a wave's change sets for its approval in ${m.pipeline}; reaches no target`,
+            trust: crossAccountTrust({
+                sid: "OnlyTheCloudFormationPipeline",
+                partition,
+                trustedAccountId: accountId,
+                trustedRoleArn: pipelineRoleArn,
+            }),
+            policies: {
+                review: reviewRolePolicy({
+                    ...scope,
+                    pipelineName: m.pipeline,
+                    logGroup: m.logGroup,
+                    reportPrefix: `${names.reviewPrefix}/${m.pipeline}/_waves`,
+                    sourcePipelines: [m.pipeline],
+                    sourceArtifact: SOURCE_ARTIFACT,
+                }),
+            },
+        });
+        const sourceFiles: Record<string, string> = {};
+        for (const f of [...CLOUDFORMATION_PINNED, ...REVIEW_PINNED]) sourceFiles[f.path] = f.content;
+        sourceFiles[TEMPLATE_FILE] = repoFile(`workload/${TEMPLATE_FILE}`, TEMPLATE_FILE).content;
+        for (const t of config.targets) {
+            sourceFiles[parametersFile(t)] = `${JSON.stringify(cloudFormationParameters(config, names, t), null, 2)}\n`;
+        }
+        return {
+            method: "cloudformation",
+            pipelines,
+            roles,
+            projects: [],
+            logGroups: drift ? [m.logGroup, m.driftLogGroup] : [m.logGroup],
+            sourceFiles,
+            targets: targetsOut,
+        };
+    },
+
+    targetRoles(ctx: TargetContext): TargetRoleSpec[] {
+        const m = ctx.names.cloudformation;
+        const executionRoleArn = arn.role(ctx.partition, ctx.accountId, ctx.names.cloudFormationExecutionRole);
+        const stack = {
+            partition: ctx.partition,
+            region: ctx.region,
+            accountId: ctx.accountId,
+            stackName: ctx.cfnStackName,
+            executionRoleArn,
+            amiParameter: ctx.amiParameter,
+        };
+        const principal = (step: "plan" | "apply"): string =>
+            arn.role(ctx.partition, ctx.cicdAccountId, principalName(ctx.namePrefix, "cloudformation", step, ctx.accountId));
+        return [
+            {
+                key: "cloudformation-execution",
+                name: ctx.names.cloudFormationExecutionRole,
+                description: "CloudFormation builds the workload stack with this role, and nobody else may use it",
+                // CloudFormation documents no aws:SourceAccount / aws:SourceArn for stack service roles.
+                trust: serviceTrust({ service: "cloudformation.amazonaws.com" }),
+                policies: {
+                    "build-workload": workloadPolicy({
+                        partition: ctx.partition,
+                        region: ctx.region,
+                        accountId: ctx.accountId,
+                        workloadTag: m.workload,
+                        network: ctx.network,
+                        instanceType: ctx.instanceType,
+                        amiParameter: ctx.amiParameter,
+                        ...(ctx.amiId !== undefined ? { amiId: ctx.amiId } : {}),
+                        instanceRoleName: m.instanceRole,
+                        instanceProfileName: m.instanceProfile,
+                    }),
+                },
+            },
+            {
+                key: "cloudformation-plan",
+                name: m.planRole,
+                description: "The CI/CD account's plan action for this account proposes change sets and checks drift with this role; it cannot execute them",
+                trust: crossAccountTrust({
+                    sid: "OnlyThisAccountsCloudFormationPlanAction",
+                    partition: ctx.partition,
+                    trustedAccountId: ctx.cicdAccountId,
+                    trustedRoleArn: principal("plan"),
+                }),
+                policies: { "review-workload-stack": cloudFormationPlanPolicy(stack) },
+            },
+            {
+                key: "cloudformation-deploy",
+                name: m.deployRole,
+                description: "The CI/CD account's apply action for this account executes reviewed change sets with this role; it builds nothing itself",
+                trust: crossAccountTrust({
+                    sid: "OnlyThisAccountsCloudFormationApplyAction",
+                    partition: ctx.partition,
+                    trustedAccountId: ctx.cicdAccountId,
+                    trustedRoleArn: principal("apply"),
+                }),
+                policies: { "drive-workload-stack": cloudFormationDeployPolicy(stack) },
+            },
+            {
+                key: "cloudformation-instance",
+                name: m.instanceRole,
+                description: "The CloudFormation workload's instance role: the workload passes it to EC2 and cannot make another",
+                trust: serviceTrust({ service: "ec2.amazonaws.com" }),
+                policies: {},
+                managedPolicyArns: [workloadManagedPolicyArn(ctx.partition)],
+                instanceProfile: m.instanceProfile,
+            },
+        ];
+    },
+};

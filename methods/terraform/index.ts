@@ -1,0 +1,395 @@
+/**
+ * Method 1: CodeBuild runs Terraform in each target account; the state stays in the CI/CD account.
+ *
+ * Per target, two CodeBuild projects with a role each: the plan build (which also checks drift) may
+ * assume only the target's read-only plan role; the apply build may assume only the target's deploy
+ * role, and applies only the plan that was reviewed. The buildspec is inline in each project, and the
+ * scripts it runs are pinned by SHA-256, with the Terraform lock file and the CLI configuration that
+ * admits only the locked providers.
+ */
+import { arn, crossAccountTrust, serviceTrust, terraformStatePolicy, workloadManagedPolicyArn, workloadPolicy, workloadReadPolicy } from "../../policies";
+import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
+import { principalName, targetNames, waveStages } from "../../names";
+import { stateKeyPrefix, TargetConfig, Wave } from "../../config";
+import { PIPELINE_DIR, PinnedFile, repoFile, SHARED_PINNED } from "../pinned";
+import { approvalLink, reportLinkBase, REVIEW_PINNED, reviewAction, targetReportPrefix } from "../review";
+import { destroyGuardStage, SOURCE_ARTIFACT, sourceStage, waveDeploymentStages, waveDriftStages } from "../stages";
+import type {
+    ActionSpec,
+    CicdContext,
+    CicdMethodPart,
+    DeploymentMethod,
+    PipelineSpec,
+    ProjectSpec,
+    RoleSpec,
+    TargetContext,
+    TargetRoleSpec,
+} from "../types";
+import { buildspec, terraformCliConfig, terraformVariables, tfvarsFile, workloadFiles } from "./files";
+import { applyBuildRolePolicy, planBuildRolePolicy } from "./policies";
+
+/** The run's pipeline variable: the seed's interface, checked against these values by the build. */
+export const TF_ACTIONS = ["apply", "destroy"] as const;
+
+export const TERRAFORM_PINNED = (lockFile: PinnedFile): PinnedFile[] => [
+    ...SHARED_PINNED,
+    repoFile("methods/terraform/scripts/tf-step.sh", `${PIPELINE_DIR}/tf-step.sh`),
+    { path: `${PIPELINE_DIR}/terraformrc`, content: terraformCliConfig(lockFile.content) },
+    lockFile,
+];
+
+export const LOCK_FILE = (): PinnedFile => repoFile("workload/terraform/.terraform.lock.hcl", "terraform/.terraform.lock.hcl");
+
+function codeBuildAction(name: string, project: string, step: string, inputs: string[], output?: string): ActionSpec {
+    return {
+        name,
+        category: "Build",
+        owner: "AWS",
+        provider: "CodeBuild",
+        version: "1",
+        inputArtifacts: inputs,
+        ...(output !== undefined ? { outputArtifacts: [output] } : {}),
+        configuration: {
+            ProjectName: project,
+            ...(inputs.length > 1 ? { PrimarySource: SOURCE_ARTIFACT } : {}),
+            // Literals and the execution id only: nothing a person starting a run can set reaches
+            // this JSON (https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html).
+            EnvironmentVariables: JSON.stringify([
+                { name: "TF_STEP", value: step, type: "PLAINTEXT" },
+                { name: "PIPELINE_EXECUTION_ID", value: "#{codepipeline.PipelineExecutionId}", type: "PLAINTEXT" },
+            ]),
+        },
+    };
+}
+
+export const terraform: DeploymentMethod = {
+    id: "terraform",
+
+    cicd(ctx: CicdContext): CicdMethodPart {
+        const { config, names, partition, accountId, topicArn } = ctx;
+        const m = names.terraform;
+        const region = config.region;
+        const scope = { partition, region, accountId, bucket: names.artifactBucket };
+        const lock = LOCK_FILE();
+        const pinned = TERRAFORM_PINNED(lock);
+        const linkBase = reportLinkBase(partition, region, names.artifactBucket);
+        const reviewRoleArn = arn.role(partition, accountId, m.reviewRole);
+        const sourcePipelines = [m.pipeline, m.driftPipeline];
+        const projects: ProjectSpec[] = [];
+        const targetsOut: Record<string, Record<string, string>> = {};
+
+        for (const t of config.targets) {
+            const n = targetNames(config, "terraform", t);
+            const planRoleArn = arn.role(partition, t.accountId, m.planRole);
+            const deployRoleArn = arn.role(partition, t.accountId, m.deployRole);
+            const reportPrefix = targetReportPrefix(names.reviewPrefix, m.pipeline, t.name);
+            const env = {
+                TARGET_NAME: t.name,
+                TARGET_STACK: t.stackName,
+                TARGET_ACCOUNT_ID: t.accountId,
+                TFSTATE_BUCKET: names.stateBucket,
+                TFSTATE_KEY: t.stateKey,
+                TFSTATE_WORKSPACE_PREFIX: `${stateKeyPrefix(config.namePrefix, t.accountId)}/workspaces`,
+                TFSTATE_REGION: region,
+                TF_VERSION: config.terraformVersion,
+                TF_SHA256: config.terraformSha256,
+                PIPELINE_NAME: m.pipeline,
+                REVIEW_BUCKET: names.artifactBucket,
+                REVIEW_PREFIX: reportPrefix,
+                REVIEW_LINK_BASE: linkBase,
+            };
+            const buildRole = (
+                key: string,
+                name: string,
+                project: string,
+                policy: RoleSpec["policies"][string],
+            ): RoleSpec => ({
+                key,
+                name,
+                description: `CodeBuild project ${project}: ${key.includes("plan") ? "plans" : "applies"} Terraform in ${t.name} (${t.accountId}) only`,
+                trust: serviceTrust({
+                    service: "codebuild.amazonaws.com",
+                    sourceAccountId: accountId,
+                    sourceArn: arn.codeBuildProject(partition, region, accountId, project),
+                }),
+                policies: { "run-terraform": policy },
+            });
+            const common = {
+                ...scope,
+                logGroup: m.logGroup,
+                sourcePipelines,
+                sourceArtifact: SOURCE_ARTIFACT,
+                pipelineName: m.pipeline,
+            };
+            projects.push(
+                {
+                    key: `tf-plan-${t.name}`,
+                    name: n.planProject,
+                    description: `Plans Terraform in target ${t.name} (${t.accountId}) with its read-only plan role; also checks drift`,
+                    role: buildRole(
+                        `tf-plan-${t.name}`,
+                        n.planPrincipal,
+                        n.planProject,
+                        planBuildRolePolicy({
+                            ...common,
+                            logStreamPrefix: n.planProject,
+                            targetRoleArn: planRoleArn,
+                            outputs: [
+                                { pipeline: m.pipeline, artifact: n.planArtifact },
+                                { pipeline: m.driftPipeline, artifact: n.driftArtifact },
+                            ],
+                            reportPrefix,
+                            topicArn,
+                        }),
+                    ),
+                    buildspec: buildspec(pinned, { artifacts: true }),
+                    environment: {
+                        ...env,
+                        TARGET_ROLE_ARN: planRoleArn,
+                        REQUIRE_APPROVAL: String(t.requireApproval),
+                        APPROVAL_POLICY: config.approvalPolicy,
+                        TOPIC_ARN: topicArn,
+                    },
+                    image: config.codeBuildImage,
+                    timeoutMinutes: config.codeBuildTimeoutMinutes,
+                    logGroupName: m.logGroup,
+                    logStreamPrefix: n.planProject,
+                },
+                {
+                    key: `tf-apply-${t.name}`,
+                    name: n.applyProject,
+                    description: `Applies the reviewed Terraform plan in target ${t.name} (${t.accountId}) with its deploy role`,
+                    role: buildRole(
+                        `tf-apply-${t.name}`,
+                        n.applyPrincipal,
+                        n.applyProject,
+                        applyBuildRolePolicy({
+                            ...common,
+                            logStreamPrefix: n.applyProject,
+                            targetRoleArn: deployRoleArn,
+                            planArtifact: n.planArtifact,
+                        }),
+                    ),
+                    buildspec: buildspec(pinned, { artifacts: false }),
+                    environment: {
+                        ...env,
+                        TARGET_ROLE_ARN: deployRoleArn,
+                        PLAN_STAGE: waveStages({ name: t.wave }).plan,
+                        PLAN_ACTION: n.planAction,
+                        PLAN_ARTIFACT: n.planArtifact,
+                    },
+                    image: config.codeBuildImage,
+                    timeoutMinutes: config.codeBuildTimeoutMinutes,
+                    logGroupName: m.logGroup,
+                    logStreamPrefix: n.applyProject,
+                },
+            );
+            targetsOut[t.name] = {
+                terraformPlanRoleName: m.planRole,
+                terraformPlanRoleArn: planRoleArn,
+                terraformDeployRoleName: m.deployRole,
+                terraformDeployRoleArn: deployRoleArn,
+                terraformPlanPrincipalArn: arn.role(partition, accountId, n.planPrincipal),
+                terraformApplyPrincipalArn: arn.role(partition, accountId, n.applyPrincipal),
+                terraformPlanProject: n.planProject,
+                terraformApplyProject: n.applyProject,
+            };
+        }
+
+        const tn = (t: TargetConfig) => targetNames(config, "terraform", t);
+        const builders = {
+            plan: (t: TargetConfig) =>
+                ({ ...codeBuildAction(tn(t).planAction, tn(t).planProject, "plan", [SOURCE_ARTIFACT], tn(t).planArtifact), namespace: tn(t).planNamespace }),
+            apply: (t: TargetConfig) =>
+                codeBuildAction(tn(t).applyAction, tn(t).applyProject, "apply", [SOURCE_ARTIFACT, tn(t).planArtifact]),
+            drift: (t: TargetConfig) =>
+                codeBuildAction(tn(t).driftAction, tn(t).planProject, "drift", [SOURCE_ARTIFACT], tn(t).driftArtifact),
+            review: (w: Wave) =>
+                reviewAction({
+                    wave: w,
+                    pipelineName: m.pipeline,
+                    roleArn: reviewRoleArn,
+                    bucket: names.artifactBucket,
+                    reviews: names.reviewPrefix,
+                    linkBase,
+                }),
+        };
+        const pipelineRole = (key: string, name: string, pipeline: string, policy: RoleSpec["policies"][string]): RoleSpec => ({
+            key,
+            name,
+            description: `Service role of the ${pipeline} pipeline`,
+            trust: serviceTrust({
+                service: "codepipeline.amazonaws.com",
+                sourceAccountId: accountId,
+                sourceArn: arn.pipeline(partition, region, accountId, pipeline),
+            }),
+            policies: { pipeline: policy },
+        });
+        const p = config.namePrefix;
+        const deployment: PipelineSpec = {
+            key: "terraform",
+            name: m.pipeline,
+            role: pipelineRole(
+                "terraform-service",
+                m.pipelineRole,
+                m.pipeline,
+                pipelineRolePolicy({
+                    ...scope,
+                    pipelineName: m.pipeline,
+                    sourceKey: names.sourceKey,
+                    codeBuildProjects: [`${p}-tf-plan-*`, `${p}-tf-apply-*`],
+                    actionRoleArns: [reviewRoleArn],
+                    commandsLogGroup: `/aws/codepipeline/${m.pipeline}`,
+                    notificationTopicArn: topicArn,
+                }),
+            ),
+            variables: [
+                {
+                    name: "TF_ACTION",
+                    defaultValue: "apply",
+                    description: "apply, or destroy to remove the workload (after an approval; each wave's destroy plan is reviewed too)",
+                },
+            ],
+            stages: [
+                sourceStage(names.artifactBucket, names.sourceKey),
+                destroyGuardStage("TF_ACTION", "destroy", topicArn),
+                ...waveDeploymentStages({
+                    waves: config.waves,
+                    builders,
+                    planNamespace: (t) => tn(t).planNamespace,
+                    topicArn,
+                    reportLink: (w) => approvalLink(linkBase, names.reviewPrefix, m.pipeline, w),
+                }),
+            ],
+            actionRoleArns: [reviewRoleArn],
+            destroyGuard: { variable: "TF_ACTION", value: "destroy" },
+            trigger: "source",
+        };
+        const pipelines: PipelineSpec[] = [deployment];
+        if (config.driftSchedule !== undefined) {
+            pipelines.push({
+                key: "terraform-drift",
+                name: m.driftPipeline,
+                role: pipelineRole(
+                    "terraform-drift-service",
+                    m.driftPipelineRole,
+                    m.driftPipeline,
+                    pipelineRolePolicy({
+                        ...scope,
+                        pipelineName: m.driftPipeline,
+                        sourceKey: names.sourceKey,
+                        // Plans only: the drift pipeline cannot start an apply project.
+                        codeBuildProjects: [`${p}-tf-plan-*`],
+                    }),
+                ),
+                variables: [],
+                stages: [sourceStage(names.artifactBucket, names.sourceKey), ...waveDriftStages(config.waves, builders)],
+                actionRoleArns: [],
+                trigger: "schedule",
+            });
+        }
+        const reviewRole: RoleSpec = {
+            key: "terraform-review",
+            name: m.reviewRole,
+            description: `Sums up a wave's Terraform plans for its approval in ${m.pipeline}; reaches no target`,
+            trust: crossAccountTrust({
+                sid: "OnlyTheTerraformPipeline",
+                partition,
+                trustedAccountId: accountId,
+                trustedRoleArn: arn.role(partition, accountId, m.pipelineRole),
+            }),
+            policies: {
+                review: reviewRolePolicy({
+                    ...scope,
+                    pipelineName: m.pipeline,
+                    logGroup: `/aws/codepipeline/${m.pipeline}`,
+                    reportPrefix: `${names.reviewPrefix}/${m.pipeline}/_waves`,
+                    sourcePipelines: [m.pipeline],
+                    sourceArtifact: SOURCE_ARTIFACT,
+                }),
+            },
+        };
+        const sourceFiles: Record<string, string> = {};
+        for (const f of [...pinned, ...REVIEW_PINNED]) sourceFiles[f.path] = f.content;
+        for (const f of workloadFiles()) sourceFiles[f.path] = f.content;
+        for (const t of config.targets) {
+            sourceFiles[tfvarsFile(t)] = `${JSON.stringify(terraformVariables(config, names, t), null, 2)}\n`;
+        }
+        return {
+            method: "terraform",
+            pipelines,
+            roles: [reviewRole],
+            projects,
+            logGroups: [m.logGroup, `/aws/codepipeline/${m.pipeline}`],
+            sourceFiles,
+            targets: targetsOut,
+        };
+    },
+
+    targetRoles(ctx: TargetContext): TargetRoleSpec[] {
+        const m = ctx.names.terraform;
+        const scope = {
+            partition: ctx.partition,
+            region: ctx.region,
+            accountId: ctx.accountId,
+            workloadTag: m.workload,
+            network: ctx.network,
+            instanceType: ctx.instanceType,
+            amiParameter: ctx.amiParameter,
+            ...(ctx.amiId !== undefined ? { amiId: ctx.amiId } : {}),
+            instanceRoleName: m.instanceRole,
+            instanceProfileName: m.instanceProfile,
+        };
+        const principal = (step: "plan" | "apply"): string =>
+            arn.role(ctx.partition, ctx.cicdAccountId, principalName(ctx.namePrefix, "terraform", step, ctx.accountId));
+        const state = {
+            partition: ctx.partition,
+            bucket: ctx.names.stateBucket,
+            namePrefix: ctx.namePrefix,
+            accountId: ctx.accountId,
+            stateKey: `${stateKeyPrefix(ctx.namePrefix, ctx.accountId)}/terraform.tfstate`,
+        };
+        return [
+            {
+                key: "terraform-plan",
+                name: m.planRole,
+                description: "The CI/CD account's plan build for this account reads the workload and its state with this role; it cannot change anything",
+                trust: crossAccountTrust({
+                    sid: "OnlyThisAccountsTerraformPlanBuild",
+                    partition: ctx.partition,
+                    trustedAccountId: ctx.cicdAccountId,
+                    trustedRoleArn: principal("plan"),
+                }),
+                policies: {
+                    "read-workload": workloadReadPolicy(scope),
+                    "read-state": terraformStatePolicy({ ...state, write: false }),
+                },
+            },
+            {
+                key: "terraform-deploy",
+                name: m.deployRole,
+                description: "The CI/CD account's apply build for this account applies reviewed Terraform plans with this role",
+                trust: crossAccountTrust({
+                    sid: "OnlyThisAccountsTerraformApplyBuild",
+                    partition: ctx.partition,
+                    trustedAccountId: ctx.cicdAccountId,
+                    trustedRoleArn: principal("apply"),
+                }),
+                policies: {
+                    "build-workload": workloadPolicy(scope),
+                    "terraform-state": terraformStatePolicy({ ...state, write: true }),
+                },
+            },
+            {
+                key: "terraform-instance",
+                name: m.instanceRole,
+                description: "The Terraform workload's instance role: the workload passes it to EC2 and cannot make another",
+                trust: serviceTrust({ service: "ec2.amazonaws.com" }),
+                policies: {},
+                managedPolicyArns: [workloadManagedPolicyArn(ctx.partition)],
+                instanceProfile: m.instanceProfile,
+            },
+        ];
+    },
+};
+
