@@ -12,7 +12,7 @@ export interface TargetOutputs {
     readonly targetName: string;
     readonly accountId: string;
     /** Each role of this target, by its key (terraform-plan, terraform-deploy, cloudformation-execution, ...). */
-    readonly roleArns: Record<string, pulumi.Output<string>>;
+    readonly roleArns: pulumi.Output<Record<string, string>>;
     readonly terraformDeployRoleArn?: pulumi.Output<string>;
     readonly cloudFormationDeployRoleArn?: pulumi.Output<string>;
     readonly cloudFormationExecutionRoleArn?: pulumi.Output<string>;
@@ -96,13 +96,13 @@ export async function targetStack(config: TargetStackConfig): Promise<TargetOutp
         );
     }
     const roles = specs.map((spec) => [spec.key, new CrossAccountRole(spec.key, { spec }, { providers: [provider] })] as const);
-    const roleArns = Object.fromEntries(roles.map(([k, r]) => [k, r.roleArn]));
+    const byKey = Object.fromEntries(roles.map(([k, r]) => [k, r.roleArn]));
     const optional = (key: string, roleKey: string): Record<string, pulumi.Output<string>> =>
-        roleArns[roleKey] === undefined ? {} : { [key]: roleArns[roleKey] };
+        byKey[roleKey] === undefined ? {} : { [key]: byKey[roleKey] };
     return {
         targetName: entry.name,
         accountId: entry.accountId,
-        roleArns,
+        roleArns: pulumi.all(byKey),
         ...optional("terraformDeployRoleArn", "terraform-deploy"),
         ...optional("cloudFormationDeployRoleArn", "cloudformation-deploy"),
         ...optional("cloudFormationExecutionRoleArn", "cloudformation-execution"),

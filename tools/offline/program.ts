@@ -24,22 +24,54 @@ export const singleTarget = (overrides: Record<string, string | undefined> = {})
     return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined)) as Record<string, string>;
 };
 
-/** N targets named t1..tN in accounts 3000000000NN. */
+/**
+ * N targets named t1..tN in accounts 3000000NNNNN. With `waveSize`, targets go into waves w1, w2, ...
+ * of that many targets each; without it, each target is its own wave.
+ */
 export const manyTargets = (
     n: number,
     approvals: number[] = [],
     overrides: Record<string, string> = {},
+    waveSize?: number,
 ): Record<string, string> => ({
     "aws:region": "eu-west-1",
     "cross-account-pipeline:targets": JSON.stringify(
         Array.from({ length: n }, (_, i) => ({
             name: `t${i + 1}`,
-            accountId: `3000000000${String(i + 1).padStart(2, "0")}`,
+            accountId: `3000000${String(i + 1).padStart(5, "0")}`,
             subnetId: `subnet-0000000000000${String(i + 1).padStart(4, "0")}`,
             securityGroupId: `sg-0000000000000${String(i + 1).padStart(4, "0")}`,
             ...(approvals.includes(i + 1) ? { requireApproval: true } : {}),
+            ...(waveSize !== undefined ? { wave: `w${Math.floor(i / waveSize) + 1}` } : {}),
         })),
     ),
+    ...overrides,
+});
+
+/** The account of the second target of proofConfig (the first is TARGET_ACCOUNT). */
+export const PROD_ACCOUNT = "333333333333";
+
+/**
+ * The example the IAM proofs and the hop matrix run: two targets, dev then prod (prod asks for
+ * approval), both methods, so that every hop, including those between targets, can be evaluated.
+ */
+export const proofConfig = (overrides: Record<string, string> = {}): Record<string, string> => ({
+    "aws:region": "eu-west-1",
+    "cross-account-pipeline:targets": JSON.stringify([
+        {
+            name: "dev",
+            accountId: TARGET_ACCOUNT,
+            subnetId: "subnet-0123456789abcdef0",
+            securityGroupId: "sg-0123456789abcdef0",
+        },
+        {
+            name: "prod",
+            accountId: PROD_ACCOUNT,
+            subnetId: "subnet-0fedcba9876543210",
+            securityGroupId: "sg-0fedcba9876543210",
+            requireApproval: true,
+        },
+    ]),
     ...overrides,
 });
 

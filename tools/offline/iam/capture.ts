@@ -192,24 +192,23 @@ export function captureModel(cicd: CicdRun, targetRuns: readonly TargetRun[]): I
     return model;
 }
 
-/** The ARNs the stacks export must be the roles we captured, or the model is wrong. */
+/**
+ * The ARNs the stacks export must be roles we captured, or the model is wrong: every role ARN of the
+ * cicd contract (the targets' roles and the CI/CD principals they trust) and every role a target stack
+ * reports.
+ */
 function checkAgainstOutputs(model: IamModel): void {
     const expectRole = (arn: unknown, what: string): void => {
-        if (arn !== undefined && !model.roles.has(arn as string)) {
+        if (typeof arn !== "string" || !model.roles.has(arn)) {
             throw new Error(`capture: ${what} is ${JSON.stringify(arn)}, which is not a captured role`);
         }
     };
-    expectRole(model.cicd.codeBuildRoleArn, "cicd.codeBuildRoleArn");
-    expectRole(model.cicd.terraformPipelineRoleArn, "cicd.terraformPipelineRoleArn");
-    expectRole(model.cicd.cloudformationPipelineRoleArn, "cicd.cloudformationPipelineRoleArn");
     for (const t of model.targets) {
-        for (const k of ["terraformDeployRoleArn", "cloudFormationDeployRoleArn", "cloudFormationExecutionRoleArn"]) {
-            expectRole(t.outputs[k], `${t.stack}.${k}`);
-            if (t.outputs[k] !== undefined && t.outputs[k] !== t.contract[k]) {
-                throw new Error(
-                    `capture: ${t.stack}.${k} is ${t.outputs[k]} but the cicd contract says ${t.contract[k]}`,
-                );
-            }
+        for (const [k, v] of Object.entries(t.contract.roles as Record<string, string>)) {
+            if (k.endsWith("Arn")) expectRole(v, `contract.targets.${t.name}.roles.${k}`);
+        }
+        for (const [k, v] of Object.entries((t.outputs.roleArns ?? {}) as Record<string, string>)) {
+            expectRole(v, `${t.stack}.roleArns.${k}`);
         }
     }
     if (model.cicd.stateBucketName !== undefined && !model.buckets.has(model.cicd.stateBucketName)) {
