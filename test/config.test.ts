@@ -30,7 +30,8 @@ describe("config: the cicd stack", () => {
             subnetId: "subnet-0123456789abcdef0",
             securityGroupId: "sg-0123456789abcdef0",
             requireApproval: false,
-            stateKey: "xacct/default/terraform.tfstate",
+            stateKey: "xacct/222222222222/terraform.tfstate",
+            wave: "default",
             cfnStackName: "xacct-workload-default",
         });
     });
@@ -105,11 +106,13 @@ describe("config: the cicd stack", () => {
                 singleTarget({ "cross-account-pipeline:terraformSha256": "abc" }),
                 "terraformSha256 must be 64 lower-case hex digits",
             ));
-        it("a CodeBuild timeout out of range", () =>
+        it("a CodeBuild timeout out of range, or longer than the one hour a chained role session lasts", () => {
             failsWith(
                 singleTarget({ "cross-account-pipeline:codeBuildTimeoutMinutes": "1000" }),
-                "codeBuildTimeoutMinutes must be a whole number of minutes from 5 to 480",
-            ));
+                "codeBuildTimeoutMinutes must be a whole number of minutes from 5 to 60",
+            );
+            failsWith(singleTarget({ "cross-account-pipeline:codeBuildTimeoutMinutes": "61" }), "role chaining");
+        });
         it("a bad CloudFormation stack name", () =>
             failsWith(
                 singleTarget({ "cross-account-pipeline:cfnStackName": "1-bad name" }),

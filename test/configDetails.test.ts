@@ -57,10 +57,10 @@ describe("config details", () => {
                 [K("targets")]: " ",
             }),
         );
+        expect(c.notificationEmail).to.equal(undefined);
         expect(c).to.deep.include({
             instanceType: DEFAULTS.instanceType,
             amiParameter: DEFAULTS.amiParameter,
-            notificationEmail: undefined,
             codeBuildImage: DEFAULTS.codeBuildImage,
             logRetentionDays: 30,
             codeBuildTimeoutMinutes: 60,
@@ -88,11 +88,13 @@ describe("config details", () => {
                 .and.include(JSON.stringify(bad));
     });
 
-    it("bounds the CodeBuild timeout at 5 and 480 minutes, inclusive", () => {
+    it("bounds the CodeBuild timeout at 5 and 60 minutes, inclusive: role chaining ends a session after an hour", () => {
         expect(parse(singleTarget({ [K("codeBuildTimeoutMinutes")]: "5" })).codeBuildTimeoutMinutes).to.equal(5);
-        expect(parse(singleTarget({ [K("codeBuildTimeoutMinutes")]: "480" })).codeBuildTimeoutMinutes).to.equal(480);
-        for (const bad of ["4", "481", "0"])
-            expect(message(singleTarget({ [K("codeBuildTimeoutMinutes")]: bad })), bad).to.include("from 5 to 480");
+        expect(parse(singleTarget({ [K("codeBuildTimeoutMinutes")]: "60" })).codeBuildTimeoutMinutes).to.equal(60);
+        for (const bad of ["4", "61", "480", "0"])
+            expect(message(singleTarget({ [K("codeBuildTimeoutMinutes")]: bad })), bad)
+                .to.include("from 5 to 60")
+                .and.include("caps at one hour");
     });
 
     it("reads requireApproval on the single target as true or false only", () => {
@@ -158,7 +160,7 @@ describe("config details", () => {
         it("refuses entries that are not objects", () => {
             for (const bad of [1, null, ["x"], "dev"]) {
                 expect(message(withTargets([bad])), JSON.stringify(bad)).to.equal(
-                    `${K("targets")}[0] must be an object { name, accountId, subnetId, securityGroupId, requireApproval? }`,
+                    `${K("targets")}[0] must be an object { name, accountId, subnetId, securityGroupId, requireApproval?, wave? }`,
                 );
             }
         });
@@ -177,7 +179,7 @@ describe("config details", () => {
         });
         it("words each list error exactly", () => {
             expect(message(withTargets({ name: "dev" }))).to.equal(
-                `${K("targets")} must be a non-empty list of { name, accountId, subnetId, securityGroupId, requireApproval? }`,
+                `${K("targets")} must be a non-empty list of { name, accountId, subnetId, securityGroupId, requireApproval?, wave? }`,
             );
             expect(message({ "aws:region": "eu-west-1", [K("targets")]: "{" })).to.equal(
                 `${K("targets")} must be a list of objects; got "{"`,
@@ -188,7 +190,7 @@ describe("config details", () => {
                 `${K("targets")}[1] (t2): account 300000000001 is already the target t1; each target needs its own account`,
             );
             expect(message(withTargets([{ ...entries(1)[0], region: "x" }]))).to.equal(
-                `${K("targets")}[0] has unknown field(s) region; expected name, accountId, subnetId, securityGroupId, requireApproval`,
+                `${K("targets")}[0] has unknown field(s) region; expected name, accountId, subnetId, securityGroupId, requireApproval, wave`,
             );
             expect(
                 parse(withTargets([{ ...entries(1)[0], requireApproval: "false" }])).targets[0].requireApproval,

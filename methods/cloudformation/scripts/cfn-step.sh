@@ -141,7 +141,7 @@ plan() {
             case "$reason" in
                 *"didn't contain changes"* | *"No updates are to be performed"*)
                     aws cloudformation delete-change-set --stack-name "$STACK_NAME" --change-set-name "$CHANGE_SET"
-                    printf '{"Changes":[],"Status":"FAILED","StatusReason":"The submitted information didn\x27t contain changes."}\n' >"$OUT/change-set.json"
+                    printf '{"Changes":[],"Status":"FAILED","StatusReason":"No updates are to be performed."}\n' >"$OUT/change-set.json"
                     exit 0
                     ;;
             esac

@@ -31,11 +31,12 @@ OUT=.plan
 
 install_terraform() {
     require_vars TF_VERSION TF_SHA256
-    curl -fsSL --retry 3 -o /tmp/terraform.zip \
+    zip=$(mktemp -d)/terraform.zip
+    curl -fsSL --retry 3 -o "$zip" \
         "https://releases.hashicorp.com/terraform/${TF_VERSION}/terraform_${TF_VERSION}_linux_amd64.zip"
-    printf '%s  %s\n' "$TF_SHA256" /tmp/terraform.zip | sha256sum -c - >/dev/null ||
+    printf '%s  %s\n' "$TF_SHA256" "$zip" | sha256sum -c - >/dev/null ||
         die "terraform_${TF_VERSION}_linux_amd64.zip does not match its pinned SHA-256 $TF_SHA256"
-    unzip -o -q /tmp/terraform.zip terraform -d /usr/local/bin
+    unzip -o -q "$zip" terraform -d /usr/local/bin
     terraform version
 }
 
