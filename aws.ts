@@ -8,6 +8,7 @@
 // The index also registers the `aws` provider package for rehydrating provider references that
 // arrive inside resource references; this program receives none (its StackReference outputs are
 // plain strings), so it does not need that.
+export * as cloudformation from "@pulumi/aws/cloudformation";
 export * as cloudwatch from "@pulumi/aws/cloudwatch";
 export * as codebuild from "@pulumi/aws/codebuild";
 export * as codepipeline from "@pulumi/aws/codepipeline";

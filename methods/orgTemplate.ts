@@ -101,7 +101,7 @@ export function subString(text: string): TemplateValue {
     const escaped = text
         .split(ACCOUNT_ID)
         // Every other `${`, `${!` included: Fn::Sub turns `${!x}` into `${x}`, so `${!!x}` into `${!x}`.
-        .map((part) => part)
+        .map((part) => part.replace(/\$\{/g, () => "${!"))
         .join(ACCOUNT_ID);
     return { "Fn::Sub": escaped };
 }

@@ -12,6 +12,7 @@ const started = process.hrtime.bigint();
 
 /** The @pulumi/aws resource classes and functions the program uses, by service module. */
 export const AWS_USED: Record<string, readonly string[]> = {
+    cloudformation: ["StackSet", "StackSetInstance"],
     cloudwatch: ["EventRule", "EventTarget", "LogGroup"],
     codebuild: ["Project"],
     codepipeline: ["Pipeline"],
