@@ -17,7 +17,7 @@ export const AWS_USED: Record<string, readonly string[]> = {
     codebuild: ["Project"],
     codepipeline: ["Pipeline"],
     codestarnotifications: ["NotificationRule"],
-    iam: ["Role", "RolePolicy"],
+    iam: ["InstanceProfile", "Role", "RolePolicy", "RolePolicyAttachment"],
     s3: [
         "Bucket",
         "BucketLifecycleConfiguration",
@@ -47,6 +47,7 @@ async function load(root: boolean): Promise<number> {
         touched.push(aws.getCallerIdentity, aws.getPartition, aws.Provider);
     } else {
         const modules: Record<string, Record<string, unknown>> = {
+            cloudformation: await import("@pulumi/aws/cloudformation"),
             cloudwatch: await import("@pulumi/aws/cloudwatch"),
             codebuild: await import("@pulumi/aws/codebuild"),
             codepipeline: await import("@pulumi/aws/codepipeline"),
