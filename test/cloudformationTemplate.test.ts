@@ -45,29 +45,27 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
         it("parses the short-form intrinsics", function () {
             const instance = (template.Resources as Obj)[logicalIdOf(template, "AWS::EC2::Instance")];
             expect(instance.Properties.ImageId).to.deep.equal({ Ref: "ImageId" });
-            const outputs = template.Outputs as Obj;
-            expect(outputs.InstanceProfileArn.Value)
-                .to.have.property("Fn::GetAtt")
-                .that.is.an("array")
-                .with.lengthOf(2);
+            expect(instance.Properties.Tags[0].Value).to.deep.equal({ "Fn::Sub": "${NamePrefix}-instance" });
         });
 
         it("validates against the spec with zero problems", function () {
             expect(validateTemplate(template, spec)).to.deep.equal([]);
         });
 
-        it("contains an EC2 instance, an IAM role and an instance profile", function () {
+        it("contains the EC2 instance only: its role and profile belong to the target stack", function () {
             const types = Object.values(template.Resources as Obj).map((r) => (r as Obj).Type);
-            expect(types).to.include.members(["AWS::EC2::Instance", "AWS::IAM::Role", "AWS::IAM::InstanceProfile"]);
+            expect(types).to.deep.equal(["AWS::EC2::Instance"]);
+            const instance = (template.Resources as Obj)[logicalIdOf(template, "AWS::EC2::Instance")];
+            expect(instance.Properties.IamInstanceProfile).to.deep.equal({ Ref: "InstanceProfileName" });
         });
 
-        it("takes the instance's ImageId from an SSM-parameter AMI parameter", function () {
+        it("takes the instance's AMI as a plain image id, so that an update can keep it (UsePreviousValue)", function () {
             const params = template.Parameters as Obj;
             const instance = (template.Resources as Obj)[logicalIdOf(template, "AWS::EC2::Instance")];
             const ref = instance.Properties.ImageId?.Ref;
             expect(ref, "ImageId is a !Ref").to.be.a("string");
             expect(params).to.have.property(ref);
-            expect(params[ref].Type).to.equal("AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>");
+            expect(params[ref].Type).to.equal("AWS::EC2::Image::Id");
         });
 
         it("takes the subnet and the security group from parameters", function () {
@@ -114,16 +112,15 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
         it("unknown nested properties (MetadataOptions, BlockDeviceMappings[].Ebs, Tags[])", function () {
             const t = copy();
             const instanceId = logicalIdOf(t, "AWS::EC2::Instance");
-            const roleId = logicalIdOf(t, "AWS::IAM::Role");
             const instance = t.Resources[instanceId].Properties;
             instance.MetadataOptions.HttpTokenz = "required";
             instance.BlockDeviceMappings[0].Ebs.Encryptd = true;
-            t.Resources[roleId].Properties.Tags[0].Kee = "x";
+            instance.Tags[0].Kee = "x";
 
             const problems = validateTemplate(t, spec);
             expectProblem(problems, `${instanceId}.Properties.MetadataOptions.HttpTokenz`, "unknown property");
             expectProblem(problems, `${instanceId}.Properties.BlockDeviceMappings[0].Ebs.Encryptd`, "unknown property");
-            expectProblem(problems, `${roleId}.Properties.Tags[0].Kee`, "unknown property");
+            expectProblem(problems, `${instanceId}.Properties.Tags[0].Kee`, "unknown property");
             expect(problems).to.have.lengthOf(3);
         });
 
@@ -134,16 +131,10 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
             expectProblem(validateTemplate(t, spec), "MetadataOptions.HttpTokens", "requierd", "allowed values");
         });
 
-        it("a missing required property (role without AssumeRolePolicyDocument)", function () {
+        it("a missing required property (a role without AssumeRolePolicyDocument)", function () {
             const t = copy();
-            const id = logicalIdOf(t, "AWS::IAM::Role");
-            delete t.Resources[id].Properties.AssumeRolePolicyDocument;
-            expectProblem(
-                validateTemplate(t, spec),
-                `Resources.${id}.Properties`,
-                "missing required",
-                "AssumeRolePolicyDocument",
-            );
+            t.Resources.ExtraRole = { Type: "AWS::IAM::Role", Properties: { RoleName: "x" } };
+            expectProblem(validateTemplate(t, spec), "Resources.ExtraRole.Properties", "missing required", "AssumeRolePolicyDocument");
         });
 
         it("a missing required nested property (tag without Value)", function () {
@@ -162,41 +153,36 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
 
         it("a !Sub variable that does not exist", function () {
             const t = copy();
-            const id = logicalIdOf(t, "AWS::IAM::Role");
-            t.Resources[id].Properties.RoleName = { "Fn::Sub": "${NamePrefx}-${AWS::Region}-role" };
+            const id = logicalIdOf(t, "AWS::EC2::Instance");
+            t.Resources[id].Properties.Tags[0].Value = { "Fn::Sub": "${NamePrefx}-${AWS::Region}-instance" };
             const problems = validateTemplate(t, spec);
-            expectProblem(problems, `Resources.${id}.Properties.RoleName`, "NamePrefx");
+            expectProblem(problems, `Resources.${id}.Properties.Tags[0].Value`, "NamePrefx");
             expect(problems.join("\n")).not.to.include("AWS::Region");
         });
 
         it("a !GetAtt of an attribute the resource type does not have", function () {
             const t = copy();
-            t.Outputs.InstanceProfileArn.Value = { "Fn::GetAtt": ["InstanceProfile", "Nope"] };
-            expectProblem(
-                validateTemplate(t, spec),
-                "Outputs.InstanceProfileArn",
-                "InstanceProfile.Nope",
-                "AWS::IAM::InstanceProfile",
-                "Arn",
-            );
+            const id = logicalIdOf(t, "AWS::EC2::Instance");
+            t.Outputs.InstanceId.Value = { "Fn::GetAtt": [id, "Nope"] };
+            expectProblem(validateTemplate(t, spec), "Outputs.InstanceId", `${id}.Nope`, "AWS::EC2::Instance");
         });
 
         it("a !GetAtt of a resource that does not exist (also inside !Sub)", function () {
             const t = copy();
-            t.Outputs.InstanceProfileArn.Value = { "Fn::GetAtt": ["Ghost", "Arn"] };
-            t.Outputs.InstanceId.Value = { "Fn::Sub": "${Phantom.Arn}" };
+            t.Outputs.InstanceId.Value = { "Fn::GetAtt": ["Ghost", "Arn"] };
+            t.Outputs.ImageId.Value = { "Fn::Sub": "${Phantom.Arn}" };
             const problems = validateTemplate(t, spec);
-            expectProblem(problems, "Outputs.InstanceProfileArn", "Ghost", "not a resource");
-            expectProblem(problems, "Outputs.InstanceId", "Phantom", "not a resource");
+            expectProblem(problems, "Outputs.InstanceId", "Ghost", "not a resource");
+            expectProblem(problems, "Outputs.ImageId", "Phantom", "not a resource");
         });
 
         it("an invalid parameter type", function () {
             const t = copy();
             t.Parameters.SubnetId.Type = "AWS::EC2::Subnet::ID";
-            t.Parameters.ImageId.Type = "AWS::SSM::Parameter::Value<AWS::EC2::Image>";
+            t.Parameters.ImageId.Type = "AWS::EC2::Image::ID";
             const problems = validateTemplate(t, spec);
             expectProblem(problems, "Parameters.SubnetId", "AWS::EC2::Subnet::ID");
-            expectProblem(problems, "Parameters.ImageId", "AWS::SSM::Parameter::Value<AWS::EC2::Image>");
+            expectProblem(problems, "Parameters.ImageId", "AWS::EC2::Image::ID");
         });
 
         it("leaves the real template untouched", function () {

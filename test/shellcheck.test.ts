@@ -1,23 +1,17 @@
 import { expect } from "chai";
 import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
-import { cloudFormationCommands } from "../artifacts/cloudFormationCommands";
-import { WORKLOAD_DIR } from "../artifacts/sourceArchive";
 
 const hasShellcheck = spawnSync("shellcheck", ["--version"]).status === 0;
+const REPO = path.join(__dirname, "..");
 
-/** Lints a shell text; returns shellcheck's findings (empty when clean). */
-function shellcheck(text: string, shell: "sh" | "bash"): string {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xacct-sc-")), `extracted.${shell}`);
-    fs.writeFileSync(file, `#!/bin/${shell}\n${text}\n`);
-    const r = spawnSync("shellcheck", ["--shell", shell, "--format", "gcc", file], { encoding: "utf8" });
+/** shellcheck's findings for files of the repository (empty when clean). */
+function shellcheck(files: string[], shell?: "sh" | "bash"): string {
+    const r = spawnSync("shellcheck", ["-x", ...(shell ? ["--shell", shell] : []), "--format", "gcc", ...files], { cwd: REPO, encoding: "utf8" });
     return r.stdout + r.stderr;
 }
 
-describe("shellcheck over the shell the pipelines run", function () {
+describe("shellcheck over the shell the pipelines and the deploy entry run", function () {
     before(function () {
         if (!hasShellcheck) {
             if (process.env.CI) throw new Error("shellcheck is not installed; .ci/run installs it");
@@ -25,40 +19,16 @@ describe("shellcheck over the shell the pipelines run", function () {
         }
     });
 
-    it("the buildspec's commands (bash), with CodeBuild's environment declared", () => {
-        const buildspec = parse(fs.readFileSync(path.join(WORKLOAD_DIR, "buildspec.yml"), "utf8"));
-        const vars = [
-            "TF_VERSION",
-            "TF_SHA256",
-            "TF_ACTION",
-            "TFSTATE_BUCKET_NAME",
-            "TFSTATE_FILE_NAME",
-            "TARGET_ROLE_ARN",
-            "TARGET_ROLE_SESSION",
-            "TARGET_ACCOUNT_ID",
-            "TARGET_NAME",
-            "AWS_REGION",
-        ];
-        const header = vars.map((v) => `: "\${${v}:?}"`).join("\n");
-        const body = ["install", "pre_build", "build"]
-            .flatMap((p) => buildspec.phases[p].commands as string[])
-            .join("\n");
-        expect(shellcheck(`${header}\n${body}`, "bash")).to.equal("");
+    it("the pipeline's step scripts (POSIX sh), following what they source", () => {
+        expect(shellcheck(["methods/scripts/common.sh", "methods/scripts/review.sh", "methods/terraform/scripts/tf-step.sh", "methods/cloudformation/scripts/cfn-step.sh"], "sh")).to.equal("");
     });
 
-    it("the Commands action's commands (POSIX sh), with the pipeline-variable syntax stood in for", () => {
-        const commands = cloudFormationCommands({
-            suffix: "_PROD",
-            targetAccountId: "222222222222",
-            parametersFile: "cloudformation/parameters-prod.json",
-            templateFile: "cloudformation/template.yaml",
-        });
-        const text = commands.join("\n").replace(/#\{variables\.([A-Z0-9_]+)\}/g, "pipeline-variable-$1");
-        expect(text).to.not.include("#{");
-        expect(shellcheck(text, "sh")).to.equal("");
+    it("the deploy entry point and the test stand-ins (bash)", () => {
+        expect(shellcheck(["scripts/deploy-all.sh", "test/fixtures/pipeline-bin/stand-in"], "bash")).to.equal("");
     });
 
     it("catches a real problem (the check can fail)", () => {
-        expect(shellcheck("rm -rf $DIR/*", "sh")).to.include("SC2115");
+        const r = spawnSync("shellcheck", ["--shell", "sh", "-"], { input: "rm -rf $DIR/*\n", encoding: "utf8" });
+        expect(r.stdout).to.include("SC2115");
     });
 });
