@@ -4,9 +4,6 @@
  * documents are the JSON strings the program registered, parsed, and the accounts, names and ARNs
  * come from the recorded inputs and the stacks' own outputs.
  */
-import * as fs from "fs";
-import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { CicdRun, runCicd, runTarget, TargetRun } from "../program";
 import { Recorded } from "../mocks";
 
@@ -227,15 +224,7 @@ export async function captureProgram(config: Record<string, string>): Promise<Ia
 }
 
 /** The committed example config (Pulumi.cicd.yaml), read from the file rather than copied. */
-export function committedExampleConfig(): Record<string, string> {
-    const file = path.join(__dirname, "..", "..", "..", "Pulumi.cicd.yaml");
-    const parsed = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-    const values: Record<string, string> = {};
-    for (const [k, v] of Object.entries(parsed.config ?? {})) {
-        values[k] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return values;
-}
+export { committedExampleConfig } from "../stackConfig";
 
 /** Lookups that fail loudly. */
 export function roleArn(model: IamModel, accountId: string, name: string): string {

@@ -53,18 +53,16 @@ const A_PRINCIPALS = [
 export const BOUNDARY_HOPS: readonly Hop[] = [
     // ----- one principal per target: code in A's stage reaches no role of B, before or after B's approval
     ...A_PRINCIPALS.flatMap(([principal, label, method]) =>
-        B_ROLES.filter(([, needs]) => needs.method === method).map(
-            ([role]): Hop => ({
-                id: `cross-${principal}-${role}`,
-                group: "one principal per target",
-                title: `${label} cannot assume B's ${role.replace(/Arn$/, "")}`,
-                principal: contractPrincipal(principal),
-                action: "sts:AssumeRole",
-                resource: contractResource(role, "other"),
-                expected: IMPLICIT,
-                needs: { method, other: true },
-            }),
-        ),
+        B_ROLES.filter(([, needs]) => needs.method === method).map(([role]): Hop => ({
+            id: `cross-${principal}-${role}`,
+            group: "one principal per target",
+            title: `${label} cannot assume B's ${role.replace(/Arn$/, "")}`,
+            principal: contractPrincipal(principal),
+            action: "sts:AssumeRole",
+            resource: contractResource(role, "other"),
+            expected: IMPLICIT,
+            needs: { method, other: true },
+        })),
     ),
     {
         id: "cross-tf-plan-to-own-deploy",
@@ -96,18 +94,16 @@ export const BOUNDARY_HOPS: readonly Hop[] = [
         expected: IMPLICIT,
         needs: tfPair,
     },
-    ...(["terraform", "cloudformation"] as const).map(
-        (method): Hop => ({
-            id: `cross-pipeline-role-${method}`,
-            group: "one principal per target",
-            title: `the ${method} pipeline's own role cannot assume A's deploy role itself`,
-            principal: pipelineRole(method),
-            action: "sts:AssumeRole",
-            resource: contractResource(method === "terraform" ? "terraformDeployRoleArn" : "cloudFormationDeployRoleArn"),
-            expected: IMPLICIT,
-            needs: { method },
-        }),
-    ),
+    ...(["terraform", "cloudformation"] as const).map((method): Hop => ({
+        id: `cross-pipeline-role-${method}`,
+        group: "one principal per target",
+        title: `the ${method} pipeline's own role cannot assume A's deploy role itself`,
+        principal: pipelineRole(method),
+        action: "sts:AssumeRole",
+        resource: contractResource(method === "terraform" ? "terraformDeployRoleArn" : "cloudFormationDeployRoleArn"),
+        expected: IMPLICIT,
+        needs: { method },
+    })),
 
     // ----- state isolation: each account's roles stay in its own prefix, whatever their identity policy
     ...(
@@ -178,18 +174,16 @@ export const BOUNDARY_HOPS: readonly Hop[] = [
             ["s3:PutReplicationConfiguration", "replicate the state elsewhere"],
             ["s3:PutBucketVersioning", "suspend versioning"],
         ] as const
-    ).map(
-        ([action, what]): Hop => ({
-            id: `state-config-${action.split(":")[1]}`,
-            group: "state isolation",
-            title: `an administrator of the CI/CD account cannot ${what} (only the deployer and stateAdminArns)`,
-            principal: cicdAdmin,
-            action,
-            resource: stateBucketArn,
-            expected: EXPLICIT,
-            needs: tf,
-        }),
-    ),
+    ).map(([action, what]): Hop => ({
+        id: `state-config-${action.split(":")[1]}`,
+        group: "state isolation",
+        title: `an administrator of the CI/CD account cannot ${what} (only the deployer and stateAdminArns)`,
+        principal: cicdAdmin,
+        action,
+        resource: stateBucketArn,
+        expected: EXPLICIT,
+        needs: tf,
+    })),
 
     // ----- reviews and drift checks can never apply or delete
     ...(
@@ -198,19 +192,17 @@ export const BOUNDARY_HOPS: readonly Hop[] = [
             ["ec2:TerminateInstances", instance, onWorkloadInstance("terraform"), "terminate the workload"],
             ["s3:DeleteObject", stateObject("self", ".tflock"), undefined, "delete the lock"],
         ] as const
-    ).map(
-        ([action, resource, context, what]): Hop => ({
-            id: `drift-tf-${action.split(":")[1]}`,
-            group: "review and drift cannot apply",
-            title: `A's Terraform plan role (plans and drift checks) cannot ${what}`,
-            principal: contractPrincipal("terraformPlanRoleArn"),
-            action,
-            resource,
-            context,
-            expected: IMPLICIT,
-            needs: tf,
-        }),
-    ),
+    ).map(([action, resource, context, what]): Hop => ({
+        id: `drift-tf-${action.split(":")[1]}`,
+        group: "review and drift cannot apply",
+        title: `A's Terraform plan role (plans and drift checks) cannot ${what}`,
+        principal: contractPrincipal("terraformPlanRoleArn"),
+        action,
+        resource,
+        context,
+        expected: IMPLICIT,
+        needs: tf,
+    })),
     {
         id: "drift-cfn-execute",
         group: "review and drift cannot apply",
@@ -264,41 +256,41 @@ export const BOUNDARY_HOPS: readonly Hop[] = [
         expected: IMPLICIT,
         needs: cfn,
     },
-    ...(["terraform", "cloudformation"] as const).map(
-        (method): Hop => ({
-            id: `review-reaches-no-target-${method}`,
-            group: "review and drift cannot apply",
-            title: `the ${method} wave review cannot assume A's deploy role`,
-            principal: reviewRole(method),
-            action: "sts:AssumeRole",
-            resource: contractResource(method === "terraform" ? "terraformDeployRoleArn" : "cloudFormationDeployRoleArn"),
-            expected: IMPLICIT,
-            needs: { method },
-        }),
-    ),
+    ...(["terraform", "cloudformation"] as const).map((method): Hop => ({
+        id: `review-reaches-no-target-${method}`,
+        group: "review and drift cannot apply",
+        title: `the ${method} wave review cannot assume A's deploy role`,
+        principal: reviewRole(method),
+        action: "sts:AssumeRole",
+        resource: contractResource(method === "terraform" ? "terraformDeployRoleArn" : "cloudFormationDeployRoleArn"),
+        expected: IMPLICIT,
+        needs: { method },
+    })),
 
     // ----- no back doors: the workload cannot mint identities or loosen launch-time controls
     ...(
         [
             ["iam:CreateRole", iamResource("role/xacct-tf-backdoor"), "create a role"],
-            ["iam:CreateRole", iamResource("role/xacct-tf-x/anything"), "create a role under a path that squats the prefix"],
+            [
+                "iam:CreateRole",
+                iamResource("role/xacct-tf-x/anything"),
+                "create a role under a path that squats the prefix",
+            ],
             ["iam:PutRolePolicy", instanceRoleArn("terraform"), "add an inline policy to the instance role"],
             ["iam:AttachRolePolicy", instanceRoleArn("terraform"), "attach a policy to the instance role"],
             ["iam:UpdateAssumeRolePolicy", contractResource("terraformDeployRoleArn"), "rewrite its own trust"],
             ["iam:CreateUser", iamResource("user/backdoor"), "create a user"],
         ] as const
-    ).map(
-        ([action, resource, what], i): Hop => ({
-            id: `backdoor-tf-${i}`,
-            group: "no back doors",
-            title: `A's Terraform deploy role cannot ${what}`,
-            principal: contractPrincipal("terraformDeployRoleArn"),
-            action,
-            resource,
-            expected: IMPLICIT,
-            needs: tf,
-        }),
-    ),
+    ).map(([action, resource, what], i): Hop => ({
+        id: `backdoor-tf-${i}`,
+        group: "no back doors",
+        title: `A's Terraform deploy role cannot ${what}`,
+        principal: contractPrincipal("terraformDeployRoleArn"),
+        action,
+        resource,
+        expected: IMPLICIT,
+        needs: tf,
+    })),
     {
         id: "backdoor-cfn-create-role",
         group: "no back doors",
@@ -392,6 +384,16 @@ export const BOUNDARY_HOPS: readonly Hop[] = [
         group: "outsiders",
         title: "A's administrator cannot assume A's deploy role (only A's apply build may)",
         principal: targetAdmin,
+        action: "sts:AssumeRole",
+        resource: contractResource("terraformDeployRoleArn"),
+        expected: IMPLICIT,
+        needs: tf,
+    },
+    {
+        id: "outsider-cicd-admin-assume",
+        group: "outsiders",
+        title: "an administrator of the CI/CD account cannot assume A's deploy role (the trust pins A's apply build)",
+        principal: cicdAdmin,
         action: "sts:AssumeRole",
         resource: contractResource("terraformDeployRoleArn"),
         expected: IMPLICIT,

@@ -98,20 +98,50 @@ export function allPairs(targets: readonly CapturedTarget[]): Pair[] {
 
 const esc = (s: string): string => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
+/** What a matrix table shows of a row; the plan report keeps these fields in its JSON. */
+export interface MatrixCells {
+    readonly group: string;
+    readonly title: string;
+    readonly principal: string;
+    readonly action: string;
+    readonly resource: string;
+    readonly expected: string;
+    readonly actual?: string;
+    readonly skipped?: string;
+}
+
+export const cellsOf = (r: MatrixRow): MatrixCells => ({
+    group: r.hop.group,
+    title: r.hop.title,
+    principal: r.principal,
+    action: r.action,
+    resource: r.resource,
+    expected: r.expected,
+    ...(r.actual !== undefined ? { actual: r.actual } : {}),
+    ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
+});
+
 /** The one renderer of the hop matrix (Markdown), used by `npm run hop-matrix` and the offline plan. */
-export function markdownMatrix(rows: readonly MatrixRow[]): string {
-    const lines = ["| group | what it proves | principal | action | resource | expected | actual |", "| --- | --- | --- | --- | --- | --- | --- |"];
-    for (const r of rows) {
-        const actual = r.skipped !== undefined ? `n/a (${r.skipped})` : `${r.actual}${r.actual === r.expected ? "" : " ✗"}`;
+export function markdownMatrix(rows: readonly (MatrixRow | MatrixCells)[]): string {
+    const lines = [
+        "| group | what it proves | principal | action | resource | expected | actual |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ];
+    for (const row of rows) {
+        const r = "hop" in row ? cellsOf(row) : row;
+        const actual =
+            r.skipped !== undefined ? `n/a (${r.skipped})` : `${r.actual}${r.actual === r.expected ? "" : " ✗"}`;
         lines.push(
-            `| ${r.hop.group} | ${esc(r.hop.title)} | ${esc(r.principal)} | \`${esc(r.action)}\` | \`${esc(r.resource)}\` | ${r.expected} | ${actual} |`,
+            `| ${r.group} | ${esc(r.title)} | ${esc(r.principal)} | \`${esc(r.action)}\` | \`${esc(r.resource)}\` | ${r.expected} | ${actual} |`,
         );
     }
     return lines.join("\n");
 }
 
 /** Counts for a summary line: evaluated, allowed, denied, not as expected. */
-export function matrixSummary(rows: readonly MatrixRow[]): { evaluated: number; allowed: number; denied: number; wrong: MatrixRow[] } {
+export function matrixSummary<R extends MatrixRow | MatrixCells>(
+    rows: readonly R[],
+): { evaluated: number; allowed: number; denied: number; wrong: R[] } {
     const evaluated = rows.filter((r) => r.actual !== undefined);
     return {
         evaluated: evaluated.length,

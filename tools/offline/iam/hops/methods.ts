@@ -76,19 +76,17 @@ export const METHOD_HOPS: readonly Hop[] = [
             ["s3:PutObject", stateObject("self", ".tflock"), undefined, "writes A's lock"],
             ["s3:DeleteObject", stateObject("self", ".tflock"), undefined, "releases A's lock"],
         ] as const
-    ).map(
-        ([action, resource, context, what], i): Hop => ({
-            id: `m1-deploy-state-${i}`,
-            group: "method 1",
-            title: `A's deploy role ${what}`,
-            principal: contractPrincipal("terraformDeployRoleArn"),
-            action,
-            resource,
-            ...(context !== undefined ? { context } : {}),
-            expected: ALLOWED,
-            needs: tf,
-        }),
-    ),
+    ).map(([action, resource, context, what], i): Hop => ({
+        id: `m1-deploy-state-${i}`,
+        group: "method 1",
+        title: `A's deploy role ${what}`,
+        principal: contractPrincipal("terraformDeployRoleArn"),
+        action,
+        resource,
+        ...(context !== undefined ? { context } : {}),
+        expected: ALLOWED,
+        needs: tf,
+    })),
     {
         id: "m1-run-instance",
         group: "method 1",
@@ -128,7 +126,11 @@ export const METHOD_HOPS: readonly Hop[] = [
         principal: contractPrincipal("terraformDeployRoleArn"),
         action: "ec2:ModifyInstanceAttribute",
         resource: instance,
-        context: (m, p) => onWorkloadInstance("terraform", { "ec2:Attribute/InstanceType": m.cicd.contract.instanceType as string })(m, p),
+        context: (m, p) =>
+            onWorkloadInstance("terraform", { "ec2:Attribute/InstanceType": m.cicd.contract.instanceType as string })(
+                m,
+                p,
+            ),
         expected: ALLOWED,
         needs: tf,
     },

@@ -70,7 +70,8 @@ const side = (p: Pair, which: "self" | "other"): CapturedTarget => {
     if (t === undefined) throw new Error("hops: this hop needs a second target");
     return t;
 };
-const roleArn = (m: IamModel, account: string, name: string): string => `arn:${m.partition}:iam::${account}:role/${name}`;
+const roleArn = (m: IamModel, account: string, name: string): string =>
+    `arn:${m.partition}:iam::${account}:role/${name}`;
 const modelled = (m: IamModel, arn: string, what: string): ResolvedPrincipal => {
     const role = m.roles.get(arn);
     if (role === undefined) throw new Error(`hops: ${what} (${arn}) is not a captured role`);
