@@ -5,6 +5,8 @@ import { rules } from "./rules";
 
 new PolicyPack("cross-account-pipeline", {
     description:
-        "Security rules of the cross-account-pipeline program: S3 hardening, least-privilege IAM, CodePipeline V2, CodeBuild and log hygiene.",
+        "Security rules of the cross-account-pipeline program: S3 hardening, least-privilege IAM with one principal per " +
+        "target and step, CodePipeline V2 with nothing a run's starter sets pasted into shell or JSON, CodeBuild, AWS " +
+        "quotas and log hygiene.",
     policies: rules,
 });
