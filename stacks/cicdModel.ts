@@ -18,15 +18,7 @@ import {
     startPipelinePolicy,
     stateBucketPolicy,
 } from "../policies";
-import {
-    bucketPolicyUsage,
-    exceeds,
-    pipelineUsages,
-    QUOTAS,
-    quotaMessage,
-    roleUsages,
-    Usage,
-} from "../quotas";
+import { bucketPolicyUsage, exceeds, pipelineUsages, QUOTAS, quotaMessage, roleUsages, Usage } from "../quotas";
 
 export interface TriggerSpec {
     readonly key: string;
@@ -98,8 +90,15 @@ export function buildCicdModel(a: CicdModelArgs): CicdModel {
     const pipelines = parts.flatMap((p) => p.pipelines);
     const useTerraform = config.methods.includes("terraform");
 
-    const trigger = (key: string, roleName: string, ps: PipelineSpec[], description: string, schedule?: string): TriggerSpec => {
-        const ruleName = schedule === undefined ? `${config.namePrefix}-source-uploaded` : `${config.namePrefix}-drift-schedule`;
+    const trigger = (
+        key: string,
+        roleName: string,
+        ps: PipelineSpec[],
+        description: string,
+        schedule?: string,
+    ): TriggerSpec => {
+        const ruleName =
+            schedule === undefined ? `${config.namePrefix}-source-uploaded` : `${config.namePrefix}-drift-schedule`;
         const pipelineArns = ps.map((p) => arn.pipeline(partition, region, accountId, p.name));
         return {
             key,
@@ -125,9 +124,22 @@ export function buildCicdModel(a: CicdModelArgs): CicdModel {
     const deployPipelines = pipelines.filter((p) => p.trigger === "source");
     const driftPipelines = pipelines.filter((p) => p.trigger === "schedule");
     const triggers = [
-        trigger("source-trigger", names.triggerRole, deployPipelines, "EventBridge starts the deployment pipelines on a new source archive"),
+        trigger(
+            "source-trigger",
+            names.triggerRole,
+            deployPipelines,
+            "EventBridge starts the deployment pipelines on a new source archive",
+        ),
         ...(config.driftSchedule !== undefined && driftPipelines.length > 0
-            ? [trigger("drift-schedule", names.driftTriggerRole, driftPipelines, "EventBridge starts the drift checks on their schedule", config.driftSchedule)]
+            ? [
+                  trigger(
+                      "drift-schedule",
+                      names.driftTriggerRole,
+                      driftPipelines,
+                      "EventBridge starts the drift checks on their schedule",
+                      config.driftSchedule,
+                  ),
+              ]
             : []),
     ];
     const stateBucketPolicyDoc = useTerraform
@@ -210,7 +222,8 @@ function waveHints(config: CicdConfig): Partial<Record<keyof typeof QUOTAS, stri
             `at most ${Math.floor(stagesLeft / 3)} waves with approvals, or ${Math.floor(stagesLeft / 2)} without, fit`,
         actionsPerStage:
             `the largest wave has ${maxWave} targets; a wave's plan stage holds a plan per target (and a review ` +
-            `action with an approval), so waves of up to ${QUOTAS.actionsPerStage.limit - 1} targets fit: split this wave`,
+            `action with an approval), so waves of up to ${QUOTAS.actionsPerStage.limit} targets fit ` +
+            `(${QUOTAS.actionsPerStage.limit - 1} in a wave with an approval): split this wave`,
         actionsPerPipeline:
             `${n} targets need ${2 * n} plan and apply actions, plus reviews and approvals; ` +
             `at most ${Math.floor((QUOTAS.actionsPerPipeline.limit - 2) / 2) - approvalWaves} targets fit in one pipeline ` +

@@ -14,7 +14,12 @@ import { manyTargets } from "../../tools/offline/program";
 import { CALLER, modelOf } from "../helpers/simulate";
 
 const build = (values: Record<string, string>) =>
-    buildCicdModel({ config: parseCicdConfig((k) => values[k]), partition: "aws", accountId: "111111111111", callerArn: CALLER });
+    buildCicdModel({
+        config: parseCicdConfig((k) => values[k]),
+        partition: "aws",
+        accountId: "111111111111",
+        callerArn: CALLER,
+    });
 const refused = (values: Record<string, string>): string => {
     try {
         build(values);
@@ -38,7 +43,12 @@ export const DOCUMENTED_MAXIMUM = [
 describe("scale: every quota holds", () => {
     for (const n of [1, 16, 17, 50, 200]) {
         it(`at ${n} targets with both methods, in waves of 25 with approvals in every other wave`, () => {
-            const values = manyTargets(n, Array.from({ length: n }, (_, i) => i + 1).filter((i) => i % 50 === 1), {}, 25);
+            const values = manyTargets(
+                n,
+                Array.from({ length: n }, (_, i) => i + 1).filter((i) => i % 50 === 1),
+                {},
+                25,
+            );
             const model = build(values);
             const over = cicdUsages(model).filter(exceeds);
             expect(over, JSON.stringify(over)).to.deep.equal([]);
@@ -47,7 +57,11 @@ describe("scale: every quota holds", () => {
             const ctx = targetContext(model.contract, t);
             for (const m of model.config.methods) {
                 for (const r of METHODS[m].targetRoles(ctx)) {
-                    const u = roleUsages(r.name, JSON.stringify(r.trust), Object.values(r.policies).map((d) => JSON.stringify(d)));
+                    const u = roleUsages(
+                        r.name,
+                        JSON.stringify(r.trust),
+                        Object.values(r.policies).map((d) => JSON.stringify(d)),
+                    );
                     expect(u.filter(exceeds), r.name).to.deep.equal([]);
                 }
             }
@@ -67,7 +81,9 @@ describe("scale: every quota holds", () => {
         this.timeout(120000);
         const c = capacity(["terraform", "cloudformation"], false);
         expect(c.maxTargets).to.equal(248);
-        expect(c.refusedBy).to.include("this cicd stack needs 1004 roles; IAM allows at most 1000 roles per account by default");
+        expect(c.refusedBy).to.include(
+            "this cicd stack needs 1004 roles; IAM allows at most 1000 roles per account by default",
+        );
     });
 });
 
@@ -82,19 +98,23 @@ describe("scale: refusals name the quota, what is needed and what would fit", ()
     });
 
     it("a wave of 60: the actions-per-stage quota, and the largest wave that fits", () => {
-        expect(refused(manyTargets(60, [], {}, 60))).to.include("stage Plan-w1 of pipeline xacct-terraform needs 60 actions; CodePipeline allows at most 50 actions per stage").and.include("waves of up to 49 targets fit: split this wave");
+        expect(refused(manyTargets(60, [], {}, 60)))
+            .to.include(
+                "stage Plan-w1 of pipeline xacct-terraform needs 60 actions; CodePipeline allows at most 50 actions per stage",
+            )
+            .and.include("waves of up to 50 targets fit (49 in a wave with an approval): split this wave");
     });
 
     it("1,000 targets in waves of 49: the actions-per-pipeline quota, and a second cicd stack", () => {
-        expect(refused(fleetConfig(1000, ["terraform"], false, 49))).to.include("needs 2002 actions; CodePipeline allows at most 500 actions per pipeline").and.include(
-            "split the targets across two cicd stacks",
-        );
+        expect(refused(fleetConfig(1000, ["terraform"], false, 49)))
+            .to.include("needs 2002 actions; CodePipeline allows at most 500 actions per pipeline")
+            .and.include("split the targets across two cicd stacks");
     });
 
     it("both methods at 249 targets: the account's role quota, what each target needs, and the ways out", () => {
-        expect(refused(fleetConfig(249, ["terraform", "cloudformation"], false))).to.include(
-            "this cicd stack needs 1004 roles; IAM allows at most 1000 roles per account by default",
-        ).and.include("each target needs 4 roles here");
+        expect(refused(fleetConfig(249, ["terraform", "cloudformation"], false)))
+            .to.include("this cicd stack needs 1004 roles; IAM allows at most 1000 roles per account by default")
+            .and.include("each target needs 4 roles here");
     });
 });
 
