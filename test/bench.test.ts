@@ -1,8 +1,11 @@
 import { expect } from "chai";
+import { parseCicdConfig } from "../config";
+import { benchConfig } from "../scripts/bench/config";
+import { MAX_BENCH_TARGETS } from "../scripts/bench/stats";
+import { buildCicdModel } from "../stacks/cicdModel";
 import {
     markdownTable,
     median,
-    npmRunSteps,
     parseOptions,
     ratioGoal,
     replaceSection,
@@ -46,24 +49,22 @@ describe("bench helpers (scripts/bench/stats.ts)", () => {
 
     it("parses the command line: defaults, --quick, and mistakes", () => {
         const full = parseOptions([], "/r/BENCHMARKS.md");
-        expect(full).to.include({ runs: 5, quick: false, modes: true, npmTest: false, out: "/r/BENCHMARKS.md" });
-        expect(full.targets).to.deep.equal([1, 10, 50]);
+        expect(full).to.include({ runs: 5, quick: false, out: "/r/BENCHMARKS.md" });
+        expect(full.targets).to.deep.equal([1, 50, 200]);
         const quick = parseOptions(["--quick"], "/r/BENCHMARKS.md");
         expect(quick).to.include({ runs: 3 });
-        expect(quick.targets).to.deep.equal([1, 10]);
+        expect(quick.targets).to.deep.equal([1, 50]);
         expect(parseOptions(["--quick", "--runs", "7"], "o").runs).to.equal(7);
-        expect(parseOptions(["--targets", "50,10"], "o").targets).to.deep.equal([1, 10, 50]);
+        expect(parseOptions(["--targets", "200,50"], "o").targets).to.deep.equal([1, 50, 200]);
         expect(parseOptions(["--project", "/tmp/x"], "o").out).to.equal(undefined);
         expect(parseOptions(["--no-write"], "o").out).to.equal(undefined);
         expect(() => parseOptions(["--runs", "0"], "o")).to.throw(/--runs/);
         expect(() => parseOptions(["--runs"], "o")).to.throw(/needs a value/);
+        // More targets than AWS's quotas allow would time a config AWS refuses.
+        expect(() => parseOptions(["--targets", "245"], "o")).to.throw(
+            /from 1 to 244 \(the most targets AWS's quotas allow/,
+        );
         expect(() => parseOptions(["--fast"], "o")).to.throw(/unknown option --fast/);
-    });
-
-    it("reads the steps of an npm script made of `npm run` steps", () => {
-        expect(npmRunSteps("npm run typecheck && npm run test:unit")).to.deep.equal(["typecheck", "test:unit"]);
-        expect(npmRunSteps("npm run -s lint && npm run format:check")).to.deep.equal(["lint", "format:check"]);
-        expect(npmRunSteps("mocha")).to.deep.equal([]);
     });
 
     it("finds the @pulumi/aws classes and functions a source file uses as values, not as types", () => {
@@ -77,5 +78,40 @@ describe("bench helpers (scripts/bench/stats.ts)", () => {
             "new aws.s3.Bucket(`x`);",
         ].join("\n");
         expect(usedAwsExports([source])).to.deep.equal(["Provider", "getCallerIdentity", "s3.Bucket"]);
+    });
+
+    it("times only configs AWS accepts: benchConfig passes every quota check up to the largest count it allows", () => {
+        for (const n of [1, 50, 200, MAX_BENCH_TARGETS]) {
+            const config = parseCicdConfig((k) => benchConfig(n)[k]);
+            expect(config.targets).to.have.length(n);
+            expect(() =>
+                buildCicdModel({
+                    config,
+                    partition: "aws",
+                    accountId: "111111111111",
+                    callerArn: "arn:aws:sts::111111111111:assumed-role/deployer/session",
+                }),
+            ).to.not.throw();
+        }
+        // The config of the old bench (no waves) is refused at 50 targets: the stage quota.
+        const noWaves = parseCicdConfig(
+            (k) =>
+                ({
+                    ...benchConfig(50),
+                    "cross-account-pipeline:targets": JSON.stringify(
+                        JSON.parse(benchConfig(50)["cross-account-pipeline:targets"]).map(
+                            ({ wave: _w, ...t }: Record<string, unknown>) => t,
+                        ),
+                    ),
+                })[k],
+        );
+        expect(() =>
+            buildCicdModel({
+                config: noWaves,
+                partition: "aws",
+                accountId: "111111111111",
+                callerArn: "arn:aws:sts::111111111111:assumed-role/deployer/session",
+            }),
+        ).to.throw(/stages/);
     });
 });

@@ -4,7 +4,7 @@
  * prints one JSON line (resource count, modules loaded, CPU time, peak RSS) so that the parent can
  * check the run did the work.
  *
- *   child cicd <targets>                       the cicd stack, config manyTargets(targets)
+ *   child cicd <targets>                       the cicd stack, config benchConfig(targets)
  *   child target-t1 <targets> <outputs.json>   a target stack; its StackReference answers with the
  *                                              cicd outputs the parent precomputed, so that only the
  *                                              target stack is measured
@@ -27,14 +27,15 @@ async function main(): Promise<Record<string, unknown>> {
     // The program, and through it @pulumi/pulumi and @pulumi/aws, loads here: its import cost is
     // part of the measurement, as it is part of every `pulumi up`.
     const { resolveOutputs, settle, useMocks } = await import("../../tools/offline/mocks");
-    const { CICD_ACCOUNT, CICD_STACK, manyTargets, readerOf } = await import("../../tools/offline/program");
+    const { CICD_ACCOUNT, CICD_STACK, readerOf } = await import("../../tools/offline/program");
+    const { benchConfig } = await import("./config");
     const { runStack } = await import("../../stacks");
     const loaded = process.hrtime.bigint();
 
     let config: Record<string, string> = {};
     let mocks;
     if (stack === "cicd") {
-        config = manyTargets(targets);
+        config = benchConfig(targets);
         mocks = await useMocks(stack, { accountId: CICD_ACCOUNT });
     } else {
         if (!outputsFile) throw new Error(`${stack}: the file with the cicd stack's outputs is required`);

@@ -83,30 +83,22 @@ export function replaceSection(doc: string, name: string, body: string): string 
 /** Command-line options of `npm run bench`. */
 export interface Options {
     readonly runs: number;
+    /** Target counts of the cicd stack; always includes 1. */
     readonly targets: readonly number[];
     readonly quick: boolean;
-    /** Also compare ts-node (type-check) and ts-node --transpile-only with precompiled JS at 1 target. */
-    readonly modes: boolean;
-    /** Also time the parts of `npm test`. */
-    readonly npmTest: boolean;
-    /** Only time the parts of `npm test`. */
-    readonly npmTestOnly: boolean;
-    /** Also run each mocha file alone. */
-    readonly npmTestFiles: boolean;
     /** Copy of the program to measure (default: this repository). */
     readonly project?: string;
     /** Where to write the results; undefined: print only. */
     readonly out?: string;
 }
 
+/** The most targets a measured config may have: the documented maximum for both methods (docs/scale.md). */
+export const MAX_BENCH_TARGETS = 244;
+
 export const USAGE = `usage: npm run bench -- [options]
   --runs N        timed runs per measurement, after one warm-up (default 5, at least 1)
-  --quick         3 runs, 1 and 10 targets only
-  --targets LIST  target counts, e.g. 1,10,50 (default 1,10,50)
-  --no-modes      skip the comparison of ts-node (type-check), ts-node --transpile-only and precompiled JS
-  --npm-test      also time npm test: typecheck, lint, format:check, the mocha suite (by file)
-  --npm-test-files  as --npm-test, and run each mocha file alone too
-  --npm-test-only time npm test only (with --npm-test-files: and each file alone)
+  --quick         3 runs, 1 and 50 targets only
+  --targets LIST  target counts, e.g. 1,50,200 (default 1,50,200; 1 is always measured)
   --project DIR   measure another copy of the program (e.g. a scratch copy with a fix); prints only
   --out FILE      write the results into FILE (default BENCHMARKS.md, or nothing with --project)
   --no-write      print only`;
@@ -116,10 +108,6 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Optio
     let runs: number | undefined;
     let targets: number[] | undefined;
     let quick = false;
-    let modes = true;
-    let npmTest = false;
-    let npmTestOnly = false;
-    let npmTestFiles = false;
     let project: string | undefined;
     let out: string | undefined;
     let write = true;
@@ -141,28 +129,17 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Optio
             case "--targets": {
                 const v = value(i++, arg);
                 const list = v.split(",").map((s) => s.trim());
-                if (list.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > 99)) {
-                    throw new Error(`--targets must list whole numbers from 1 to 99; got ${v}\n${USAGE}`);
+                if (list.some((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) > MAX_BENCH_TARGETS)) {
+                    throw new Error(
+                        `--targets must list whole numbers from 1 to ${MAX_BENCH_TARGETS} (the most targets AWS's quotas ` +
+                            `allow with both methods and approvals, docs/scale.md); got ${v}\n${USAGE}`,
+                    );
                 }
                 targets = [...new Set(list.map(Number))].sort((a, b) => a - b);
                 break;
             }
             case "--quick":
                 quick = true;
-                break;
-            case "--no-modes":
-                modes = false;
-                break;
-            case "--npm-test":
-                npmTest = true;
-                break;
-            case "--npm-test-only":
-                npmTest = true;
-                npmTestOnly = true;
-                break;
-            case "--npm-test-files":
-                npmTest = true;
-                npmTestFiles = true;
                 break;
             case "--project":
                 project = value(i++, arg);
@@ -180,16 +157,12 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Optio
                 throw new Error(`unknown option ${arg}\n${USAGE}`);
         }
     }
-    targets ??= quick ? [1, 10] : [1, 10, 50];
+    targets ??= quick ? [1, 50] : [1, 50, 200];
     if (!targets.includes(1)) targets = [1, ...targets];
     return {
         runs: runs ?? (quick ? 3 : 5),
         targets,
         quick,
-        modes,
-        npmTest,
-        npmTestOnly,
-        npmTestFiles,
         project,
         out: !write ? undefined : (out ?? (project === undefined ? defaultOut : undefined)),
     };
@@ -209,12 +182,4 @@ export function usedAwsExports(sources: readonly string[]): string[] {
         for (const m of source.matchAll(/\baws\.(get[A-Z]\w*)\s*\(/g)) found.add(m[1]);
     }
     return [...found].sort();
-}
-
-/** The scripts a script runs with `npm run <name>`, in order (`a && npm run b && npm run c`). */
-export function npmRunSteps(command: string): string[] {
-    return command
-        .split("&&")
-        .map((part) => /^\s*npm\s+run(?:\s+-s)?\s+(\S+)\s*$/.exec(part)?.[1])
-        .filter((name): name is string => name !== undefined);
 }
