@@ -63,7 +63,9 @@ export function checkContract(payload: unknown, cicdStack: string, legacy: boole
         );
     }
     const bad = (what: string): never => {
-        throw new ConfigError(`The cicd stack ${cicdStack} exports a contract this program cannot read: ${what}. ${redeploy}`);
+        throw new ConfigError(
+            `The cicd stack ${cicdStack} exports a contract this program cannot read: ${what}. ${redeploy}`,
+        );
     };
     if (!isRecord(payload)) return bad("it is not an object");
     const version = payload.version;

@@ -200,7 +200,8 @@ export function pipelineUsages(p: PipelineLike, hints: Partial<Record<QuotaId, s
     for (const a of actions) {
         const where = `action ${a.stage}/${a.name} of ${subject}`;
         for (const [key, value] of Object.entries(a.configuration ?? {})) {
-            if (typeof value === "string") usages.push(usage("actionConfigurationValue", `${key} of ${where}`, value.length));
+            if (typeof value === "string")
+                usages.push(usage("actionConfigurationValue", `${key} of ${where}`, value.length));
         }
         if (a.commands !== undefined) {
             usages.push(usage("commandsPerAction", where, a.commands.length));

@@ -21,7 +21,12 @@ export class ActionRole extends pulumi.ComponentResource {
         super("cross-account-pipeline:cicd:ActionRole", name, {}, opts);
         const { role, policies } = roleWithPolicies(
             name,
-            { roleName: args.spec.name, description: args.spec.description, trust: args.spec.trust, policies: args.spec.policies },
+            {
+                roleName: args.spec.name,
+                description: args.spec.description,
+                trust: args.spec.trust,
+                policies: args.spec.policies,
+            },
             this,
         );
         this.roleArn = role.arn;

@@ -24,7 +24,12 @@ export class BuildProject extends pulumi.ComponentResource {
         const { spec } = args;
         const { role, policies } = roleWithPolicies(
             name,
-            { roleName: spec.role.name, description: spec.role.description, trust: spec.role.trust, policies: spec.role.policies },
+            {
+                roleName: spec.role.name,
+                description: spec.role.description,
+                trust: spec.role.trust,
+                policies: spec.role.policies,
+            },
             this,
         );
         const project = new aws.codebuild.Project(
@@ -51,7 +56,11 @@ export class BuildProject extends pulumi.ComponentResource {
                     })),
                 },
                 logsConfig: {
-                    cloudwatchLogs: { status: "ENABLED", groupName: spec.logGroupName, streamName: spec.logStreamPrefix },
+                    cloudwatchLogs: {
+                        status: "ENABLED",
+                        groupName: spec.logGroupName,
+                        streamName: spec.logStreamPrefix,
+                    },
                     s3Logs: { status: "DISABLED" },
                 },
             },

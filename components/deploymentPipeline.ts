@@ -27,7 +27,12 @@ export class DeploymentPipeline extends pulumi.ComponentResource {
         const { spec } = args;
         const { role, policies } = roleWithPolicies(
             `${name}-service`,
-            { roleName: spec.role.name, description: spec.role.description, trust: spec.role.trust, policies: spec.role.policies },
+            {
+                roleName: spec.role.name,
+                description: spec.role.description,
+                trust: spec.role.trust,
+                policies: spec.role.policies,
+            },
             this,
         );
         const pipeline = new aws.codepipeline.Pipeline(

@@ -25,7 +25,12 @@ export class PipelineTrigger extends pulumi.ComponentResource {
         const { spec } = args;
         const { role, policies } = roleWithPolicies(
             `${name}-events`,
-            { roleName: spec.role.name, description: spec.role.description, trust: spec.role.trust, policies: spec.role.policies },
+            {
+                roleName: spec.role.name,
+                description: spec.role.description,
+                trust: spec.role.trust,
+                policies: spec.role.policies,
+            },
             this,
         );
         const rule = new aws.cloudwatch.EventRule(

@@ -237,7 +237,9 @@ export function parseOrgConfig(read: ConfigReader): OrgStackConfig {
                 `pulumi config set ${setting} ou-ab12-cdef3456`,
         );
     }
-    const ids = parseList(raw, setting).map((v, i) => check(`${setting}[${i}]`, String(v).trim(), "organizationalUnitId"));
+    const ids = parseList(raw, setting).map((v, i) =>
+        check(`${setting}[${i}]`, String(v).trim(), "organizationalUnitId"),
+    );
     if (ids.length === 0) throw new ConfigError(`${setting} must list at least one organizational unit or root ID`);
     const dup = ids.find((id, i) => ids.indexOf(id) !== i);
     if (dup !== undefined) throw new ConfigError(`${setting} lists ${dup} twice`);

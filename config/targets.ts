@@ -104,7 +104,9 @@ export function checkTargetEntry(
         subnetId: field("subnetId", "subnetId"),
         securityGroupId: field("securityGroupId", "securityGroupId"),
         requireApproval: optionalBool(e.requireApproval, `${where}.requireApproval`),
-        ...(e.wave !== undefined ? { wave: check(`${where}.wave`, String(e.wave), "waveName") } : {}),
+        ...(e.wave !== undefined
+            ? { wave: check(`${where}.wave`, typeof e.wave === "string" ? e.wave : JSON.stringify(e.wave), "waveName") }
+            : {}),
     };
 }
 

@@ -33,12 +33,7 @@ export const waveReportPrefix = (reviews: string, pipeline: string, wave: string
     `${reviews}/${pipeline}/_waves/${wave}`;
 
 /** The link of a wave's approval: its single target's report, or the wave's review report. */
-export function approvalLink(
-    base: string,
-    reviews: string,
-    pipeline: string,
-    wave: Wave,
-): string {
+export function approvalLink(base: string, reviews: string, pipeline: string, wave: Wave): string {
     const prefix =
         wave.targets.length === 1
             ? targetReportPrefix(reviews, pipeline, wave.targets[0].name)

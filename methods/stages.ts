@@ -58,7 +58,12 @@ export function sourceStage(bucket: string, key: string): StageSpec {
 }
 
 /** A manual approval action. CustomData and the link may hold variables of earlier actions. */
-export function approvalAction(name: string, customData: string, link: string | undefined, topicArn: string): ActionSpec {
+export function approvalAction(
+    name: string,
+    customData: string,
+    link: string | undefined,
+    topicArn: string,
+): ActionSpec {
     return {
         name,
         category: "Approval",
@@ -135,12 +140,7 @@ export function waveDeploymentStages(a: DeploymentStagesArgs): StageSpec[] {
                 name: names.approve,
                 beforeEntry: variableCheck("OnlyWhenApprovalIsRequired", `#{${gate}.APPROVAL}`, "required"),
                 actions: [
-                    approvalAction(
-                        "Approve",
-                        `Wave ${wave.name}: #{${gate}.SUMMARY}`,
-                        a.reportLink(wave),
-                        a.topicArn,
-                    ),
+                    approvalAction("Approve", `Wave ${wave.name}: #{${gate}.SUMMARY}`, a.reportLink(wave), a.topicArn),
                 ],
             },
             {
@@ -163,7 +163,10 @@ export function waveDriftStages(waves: readonly Wave[], builders: WaveBuilders):
  * A run's sequential steps: each stage contributes one step per distinct runOrder. Approval and
  * entry-skipped stages count, since a run may wait there.
  */
-export function criticalPath(stages: readonly StageSpec[]): { steps: number; byStage: { stage: string; steps: number }[] } {
+export function criticalPath(stages: readonly StageSpec[]): {
+    steps: number;
+    byStage: { stage: string; steps: number }[];
+} {
     const byStage = stages.map((s) => ({
         stage: s.name,
         steps: new Set(s.actions.map((x) => x.runOrder ?? 1)).size,

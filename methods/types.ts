@@ -26,7 +26,12 @@ export interface ActionSpec {
 
 export interface RuleSpec {
     readonly name: string;
-    readonly ruleTypeId: { readonly category: "Rule"; readonly owner: "AWS"; readonly provider: string; readonly version: "1" };
+    readonly ruleTypeId: {
+        readonly category: "Rule";
+        readonly owner: "AWS";
+        readonly provider: string;
+        readonly version: "1";
+    };
     readonly configuration: Readonly<Record<string, string>>;
 }
 
@@ -34,7 +39,9 @@ export interface StageSpec {
     readonly name: string;
     readonly actions: readonly ActionSpec[];
     /** An entry condition: when its rules are not met, `result` engages (SKIP: the stage is skipped). */
-    readonly beforeEntry?: { readonly condition: { readonly result: "SKIP" | "FAIL"; readonly rules: readonly RuleSpec[] } };
+    readonly beforeEntry?: {
+        readonly condition: { readonly result: "SKIP" | "FAIL"; readonly rules: readonly RuleSpec[] };
+    };
 }
 
 export interface VariableSpec {
@@ -131,7 +138,9 @@ export interface TargetContext {
     readonly namePrefix: string;
     readonly names: Names;
     /** Where instances may be launched: the configured subnet and group, or those carrying a tag (org). */
-    readonly network: { readonly subnetId: string; readonly securityGroupId: string } | { readonly tagKey: string; readonly tagValue: string };
+    readonly network:
+        | { readonly subnetId: string; readonly securityGroupId: string }
+        | { readonly tagKey: string; readonly tagValue: string };
     readonly instanceType: string;
     readonly amiParameter: string;
     readonly amiId?: string;

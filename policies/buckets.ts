@@ -94,9 +94,14 @@ export function stateBucketPolicy(p: StateBucketPolicyArgs): Document {
     const ownObjects = arn.object(p.partition, p.bucket, `${ownPrefix}/*`);
     const stateRoles = p.stateRoleNames.map((n) => arn.role(p.partition, "*", n));
     const admins = [...(p.adminPrincipalArns ?? [])];
-    const grantee: Pick<Statement, "Principal" | "Condition"> =
+    // With organizationId, anyone of the organization (then narrowed by aws:PrincipalArn); without, each
+    // target account's root (the same narrowing).
+    const orgCondition: Record<string, Record<string, string>> = p.organizationId !== undefined
+        ? { StringEquals: { "aws:PrincipalOrgID": p.organizationId } }
+        : {};
+    const grantee: Pick<Statement, "Principal"> =
         p.organizationId !== undefined
-            ? { Principal: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": p.organizationId } } }
+            ? { Principal: "*" }
             : { Principal: { AWS: p.targetAccountIds.map((a) => arn.accountRoot(p.partition, a)) } };
     return doc(
         denyInsecureTransport(p.partition, p.bucket),
@@ -150,7 +155,7 @@ export function stateBucketPolicy(p: StateBucketPolicyArgs): Document {
             Action: ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
             Resource: [bucketArn, ownObjects],
             Condition: {
-                ...(grantee.Condition ?? {}),
+                ...orgCondition,
                 ArnLike: { "aws:PrincipalArn": stateRoles },
             },
         },

@@ -24,7 +24,11 @@ export const commandsLogs = (s: ArtifactScope, sid: string, groups: readonly str
 });
 
 /** Read the source artifact of these pipelines (the S3 source action's output, `source_output`). */
-export const readSourceArtifact = (s: ArtifactScope, pipelines: readonly string[], sourceArtifact: string): Statement => ({
+export const readSourceArtifact = (
+    s: ArtifactScope,
+    pipelines: readonly string[],
+    sourceArtifact: string,
+): Statement => ({
     Sid: "ReadSourceArtifact",
     Effect: "Allow",
     Action: ["s3:GetObject", "s3:GetObjectVersion"],
@@ -48,11 +52,7 @@ export const writeReports = (s: ArtifactScope, prefix: string): Statement => ({
 });
 
 /** Read this run's record: its variables (GetPipelineExecution) and, optionally, its actions' outputs. */
-export const readRunRecord = (
-    s: ArtifactScope,
-    pipelines: readonly string[],
-    actionOutputs: boolean,
-): Statement => ({
+export const readRunRecord = (s: ArtifactScope, pipelines: readonly string[], actionOutputs: boolean): Statement => ({
     Sid: actionOutputs ? "ReadRunVariablesAndActionOutputs" : "ReadRunVariables",
     Effect: "Allow",
     Action: actionOutputs
@@ -135,7 +135,15 @@ export const pipelineRolePolicy = (p: PipelineRolePolicyArgs): Document => {
  * The Review action of a wave: reads this run's plan results from CodePipeline and writes the wave's
  * report. It reaches no target account.
  */
-export const reviewRolePolicy = (p: ArtifactScope & { pipelineName: string; logGroup: string; reportPrefix: string; sourcePipelines: readonly string[]; sourceArtifact: string }): Document =>
+export const reviewRolePolicy = (
+    p: ArtifactScope & {
+        pipelineName: string;
+        logGroup: string;
+        reportPrefix: string;
+        sourcePipelines: readonly string[];
+        sourceArtifact: string;
+    },
+): Document =>
     doc(
         readRunRecord(p, [p.pipelineName], true),
         readSourceArtifact(p, p.sourcePipelines, p.sourceArtifact),

@@ -368,7 +368,8 @@ function classifyStackDrift(drifts) {
         c.resources.push({
             resource: id,
             type: String(d.ResourceType),
-            action: status === "DELETED" ? "deleted outside CloudFormation" : `modified (${cap(paths.join(", "), 120)})`,
+            action:
+                status === "DELETED" ? "deleted outside CloudFormation" : `modified (${cap(paths.join(", "), 120)})`,
         });
     }
     return c.review();

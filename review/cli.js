@@ -23,7 +23,15 @@
 const fs = require("fs");
 const path = require("path");
 const { classifyTerraformPlan, classifyChangeSet, classifyStackDeletion, classifyStackDrift } = require("./classify");
-const { ascii, riskGroups, summaryLine, renderReport, approvalDecision, changeSetDigest, deletionDigest } = require("./report");
+const {
+    ascii,
+    riskGroups,
+    summaryLine,
+    renderReport,
+    approvalDecision,
+    changeSetDigest,
+    deletionDigest,
+} = require("./report");
 const { reviewWave } = require("./wave");
 
 class UsageError extends Error {}
@@ -57,7 +65,9 @@ function readJson(file) {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new UsageError(`cannot read the input file (${ascii(/** @type {NodeJS.ErrnoException} */ (e).code ?? "error")})`);
+        throw new UsageError(
+            `cannot read the input file (${ascii(/** @type {NodeJS.ErrnoException} */ (e).code ?? "error")})`,
+        );
     }
     try {
         return JSON.parse(text);
@@ -94,7 +104,8 @@ function classify(kind, args) {
     if (target === undefined || !/^[a-z][a-z0-9-]{0,19}$/.test(target))
         throw new UsageError("--target must match ^[a-z][a-z0-9-]{0,19}$");
     if (!o["--out"]) throw new UsageError("--out is required");
-    if (!/^(true|false)$/.test(o["--require-approval"])) throw new UsageError("--require-approval must be true or false");
+    if (!/^(true|false)$/.test(o["--require-approval"]))
+        throw new UsageError("--require-approval must be true or false");
     const policy = o["--policy"];
     if (policy !== "changes" && policy !== "risk") throw new UsageError("--policy must be changes or risk");
     const maxLength = maxSummary(o["--max-summary"]);
@@ -190,7 +201,8 @@ function main(argv) {
         else if (command === "review-wave") wave(args);
         else if (command === "params") params(args);
         else if (command === "field") field(args);
-        else throw new UsageError(`unknown command ${cap(ascii(String(command)), 40)}; see the header of review/cli.js`);
+        else
+            throw new UsageError(`unknown command ${cap(ascii(String(command)), 40)}; see the header of review/cli.js`);
         return 0;
     } catch (e) {
         process.stderr.write(`review: ${cap(ascii(/** @type {Error} */ (e).message), 300)}\n`);

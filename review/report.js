@@ -156,4 +156,14 @@ const deletionDigest = (described) =>
         ),
     );
 
-module.exports = { ascii, counts, riskGroups, summaryLine, renderReport, approvalDecision, canonical, changeSetDigest, deletionDigest };
+module.exports = {
+    ascii,
+    counts,
+    riskGroups,
+    summaryLine,
+    renderReport,
+    approvalDecision,
+    canonical,
+    changeSetDigest,
+    deletionDigest,
+};

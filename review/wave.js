@@ -73,7 +73,14 @@ function reviewWave(actions, opts) {
         }),
         "",
     ].join("\n");
-    return { changes: changed.length > 0 ? "yes" : "no", approval, risk: risks.length > 0 ? risks.join(",") : "none", summary, report, plans };
+    return {
+        changes: changed.length > 0 ? "yes" : "no",
+        approval,
+        risk: risks.length > 0 ? risks.join(",") : "none",
+        summary,
+        report,
+        plans,
+    };
 }
 
 module.exports = { reviewWave };

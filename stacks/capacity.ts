@@ -21,7 +21,12 @@ export const maxWaveSize = (approvals: boolean): number =>
     approvals ? QUOTAS.actionsPerStage.limit - 1 : QUOTAS.actionsPerStage.limit;
 
 /** A config of n targets in full waves, every wave with or without an approval. */
-export function fleetConfig(n: number, methods: readonly Method[], approvals: boolean, waveSize = maxWaveSize(approvals)): Record<string, string> {
+export function fleetConfig(
+    n: number,
+    methods: readonly Method[],
+    approvals: boolean,
+    waveSize = maxWaveSize(approvals),
+): Record<string, string> {
     return {
         "aws:region": "eu-west-1",
         "cross-account-pipeline:methods": methods.join(","),

@@ -82,11 +82,7 @@ export async function cicdStack(config: CicdConfig): Promise<CicdOutputs> {
     const projects = model.projects.map(
         (spec) => new BuildProject(spec.key, { spec, logGroup: logGroups.get(spec.logGroupName)! }),
     );
-    const ready: pulumi.Resource[] = [
-        ...actionRoles.flatMap((r) => r.ready),
-        ...projects,
-        ...logGroups.values(),
-    ];
+    const ready: pulumi.Resource[] = [...actionRoles.flatMap((r) => r.ready), ...projects, ...logGroups.values()];
     const pipelines = new Map(
         model.pipelines.map((spec) => [
             spec.name,

@@ -70,7 +70,10 @@ function contractTarget(t: TargetConfig, parts: readonly CicdMethodPart[]): Targ
         securityGroupId: t.securityGroupId,
         stateKey: t.stateKey,
         cfnStackName: t.cfnStackName,
-        roles: Object.assign({}, ...parts.map((p) => p.targets[t.name] ?? {})),
+        roles: Object.assign(
+            {},
+            ...parts.map((p): Readonly<Record<string, string>> => p.targets[t.name] ?? {}),
+        ) as Record<string, string>,
     };
 }
 
@@ -154,7 +157,10 @@ export function buildCicdModel(a: CicdModelArgs): CicdModel {
               deployerPrincipalArns: deployerPrincipalArns(partition, a.callerArn),
           })
         : undefined;
-    const sourceFiles: Record<string, string> = Object.assign({}, ...parts.map((p) => p.sourceFiles));
+    const sourceFiles = Object.assign(
+        {},
+        ...parts.map((p): Readonly<Record<string, string>> => p.sourceFiles),
+    ) as Record<string, string>;
     const targets = Object.fromEntries(config.targets.map((t) => [t.name, contractTarget(t, parts)]));
     const model: CicdModel = {
         config,

@@ -20,7 +20,10 @@ export interface TargetOutputs {
 
 /** Reads and checks the cicd stack's contract through a StackReference. */
 export async function readContract(ref: pulumi.StackReference, cicdStack: string): Promise<CicdContract> {
-    const [payload, legacyTargets] = await Promise.all([ref.getOutputValue("contract"), ref.getOutputValue("targets")]);
+    const [payload, legacyTargets] = (await Promise.all([
+        ref.getOutputValue("contract"),
+        ref.getOutputValue("targets"),
+    ])) as [unknown, unknown];
     return checkContract(payload, cicdStack, payload === undefined && legacyTargets !== undefined);
 }
 
@@ -45,7 +48,13 @@ export function targetContext(contract: CicdContract, entry: TargetContract): Ta
 export function targetRoles(contract: CicdContract, ctx: TargetContext): TargetRoleSpec[] {
     const roles = contract.methods.flatMap((m) => METHODS[m].targetRoles(ctx));
     const over = roles
-        .flatMap((r) => roleUsages(r.name, JSON.stringify(r.trust), Object.values(r.policies).map((d) => JSON.stringify(d))))
+        .flatMap((r) =>
+            roleUsages(
+                r.name,
+                JSON.stringify(r.trust),
+                Object.values(r.policies).map((d) => JSON.stringify(d)),
+            ),
+        )
         .find(exceeds);
     if (over !== undefined) throw new ConfigError(quotaMessage(over));
     return roles;
@@ -95,7 +104,9 @@ export async function targetStack(config: TargetStackConfig): Promise<TargetOutp
                 `program does not create: deploy the cicd stack and this stack from the same version`,
         );
     }
-    const roles = specs.map((spec) => [spec.key, new CrossAccountRole(spec.key, { spec }, { providers: [provider] })] as const);
+    const roles = specs.map(
+        (spec) => [spec.key, new CrossAccountRole(spec.key, { spec }, { providers: [provider] })] as const,
+    );
     const byKey = Object.fromEntries(roles.map(([k, r]) => [k, r.roleArn]));
     const optional = (key: string, roleKey: string): Record<string, pulumi.Output<string>> =>
         byKey[roleKey] === undefined ? {} : { [key]: byKey[roleKey] };

@@ -134,7 +134,12 @@ describe("workload CloudFormation template vs. the AWS resource specification", 
         it("a missing required property (a role without AssumeRolePolicyDocument)", function () {
             const t = copy();
             t.Resources.ExtraRole = { Type: "AWS::IAM::Role", Properties: { RoleName: "x" } };
-            expectProblem(validateTemplate(t, spec), "Resources.ExtraRole.Properties", "missing required", "AssumeRolePolicyDocument");
+            expectProblem(
+                validateTemplate(t, spec),
+                "Resources.ExtraRole.Properties",
+                "missing required",
+                "AssumeRolePolicyDocument",
+            );
         });
 
         it("a missing required nested property (tag without Value)", function () {

@@ -52,7 +52,9 @@ describe("config: waves", () => {
         const msg = message(() =>
             parse(withTargets([entry("prod", "200000000001"), entry("prod-eu", "200000000002", { wave: "prod" })])),
         );
-        expect(msg).to.include(`${K("targets")}[1] (prod-eu) joins the wave "prod"`).and.include("give prod wave: prod");
+        expect(msg)
+            .to.include(`${K("targets")}[1] (prod-eu) joins the wave "prod"`)
+            .and.include("give prod wave: prod");
         // The same wave given explicitly to both is fine.
         expect(
             parse(
@@ -72,7 +74,9 @@ describe("config: waves", () => {
 
     it("keys each target's state by its account, so that renaming or reordering other targets never moves it", () => {
         const a = parse(withTargets([entry("dev", "200000000001"), entry("prod", "200000000002")]));
-        const b = parse(withTargets([entry("prod", "200000000002"), entry("qa", "200000000003"), entry("dev", "200000000001")]));
+        const b = parse(
+            withTargets([entry("prod", "200000000002"), entry("qa", "200000000003"), entry("dev", "200000000001")]),
+        );
         const key = (c: typeof a, n: string) => c.targets.find((t) => t.name === n)!.stateKey;
         expect(key(a, "dev")).to.equal("xacct/200000000001/terraform.tfstate");
         expect(key(b, "dev")).to.equal(key(a, "dev"));
@@ -112,7 +116,9 @@ describe("config: review gate, drift, retention, AMI, organization", () => {
             amiId: "ami-0123456789abcdef0",
             organizationId: "o-a1b2c3d4e5",
         });
-        expect(parse(singleTarget({ [K("driftSchedule")]: "rate(12 hours)" })).driftSchedule).to.equal("rate(12 hours)");
+        expect(parse(singleTarget({ [K("driftSchedule")]: "rate(12 hours)" })).driftSchedule).to.equal(
+            "rate(12 hours)",
+        );
     });
 
     it("turns drift detection off with `off`", () => {
@@ -131,7 +137,10 @@ describe("config: review gate, drift, retention, AMI, organization", () => {
             ["organizationId", "o-1", "an AWS Organizations ID"],
         ];
         for (const [name, value, form] of cases) {
-            expect(message(() => parse(singleTarget({ [K(name)]: value }))), `${name}=${value}`)
+            expect(
+                message(() => parse(singleTarget({ [K(name)]: value }))),
+                `${name}=${value}`,
+            )
                 .to.include(K(name))
                 .and.include(form);
         }

@@ -55,14 +55,28 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
         for (const group of groups) {
             it(`${direction}: ${group}`, async function () {
                 const pair = direction === "dev → prod" ? forward : backward;
-                const rows = await evaluateHops(model, HOPS.filter((h) => h.group === group), pair);
+                const rows = await evaluateHops(
+                    model,
+                    HOPS.filter((h) => h.group === group),
+                    pair,
+                );
                 for (const r of rows) {
                     expect(r.skipped, r.hop.id).to.equal(undefined);
                     expect(r.actual, why(`${r.hop.id}: ${r.hop.title}`, r.result)).to.equal(r.expected);
-                    if (r.expected === "Allowed" && r.result?.analysis.sameAccount === false && !r.principal.includes("amazonaws.com")) {
+                    if (
+                        r.expected === "Allowed" &&
+                        r.result?.analysis.sameAccount === false &&
+                        !r.principal.includes("amazonaws.com")
+                    ) {
                         // Cross-account: both the identity policy and the resource policy must say yes.
-                        expect(r.result.allowedBy.some((s) => s.startsWith("identity:")), why(r.hop.id, r.result)).to.equal(true);
-                        expect(r.result.allowedBy.some((s) => s.startsWith("resource:")), why(r.hop.id, r.result)).to.equal(true);
+                        expect(
+                            r.result.allowedBy.some((s) => s.startsWith("identity:")),
+                            why(r.hop.id, r.result),
+                        ).to.equal(true);
+                        expect(
+                            r.result.allowedBy.some((s) => s.startsWith("resource:")),
+                            why(r.hop.id, r.result),
+                        ).to.equal(true);
                     }
                 }
                 expect(rows.length, group).to.be.greaterThan(0);
@@ -85,7 +99,10 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
             };
             const real = await evaluator.evaluate(req);
             expect(real.verdict, why("real trust", real)).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, resourcePolicy: withoutConditionKey(prodDeploy.trust, "aws:PrincipalArn") });
+            const weak = await evaluator.evaluate({
+                ...req,
+                resourcePolicy: withoutConditionKey(prodDeploy.trust, "aws:PrincipalArn"),
+            });
             expect(weak.verdict, why("weakened trust", weak)).to.equal("Allowed");
         });
 
@@ -93,14 +110,19 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
             const bucket = stateBucket(model);
             const req = {
                 principal: devRoles().terraformDeployRoleArn,
-                identityPolicies: [{ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] }],
+                identityPolicies: [
+                    { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] },
+                ],
                 action: "s3:GetObject",
                 resource: `${bucket.arn}/${model.targets[1].contract.stateKey}`,
             };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ExplicitlyDenied");
             // Remove only the denials: the Allow is still confined to the caller's own prefix.
             const noDeny = withoutEffect(bucket.policy!, "Deny");
-            expect((await evaluator.evaluate({ ...req, resourcePolicy: noDeny })).verdict, "the prefix Allow alone").to.equal("ImplicitlyDenied");
+            expect(
+                (await evaluator.evaluate({ ...req, resourcePolicy: noDeny })).verdict,
+                "the prefix Allow alone",
+            ).to.equal("ImplicitlyDenied");
             // And replace the policy variable by a wildcard: now the Allow covers prod's prefix.
             const wild = JSON.parse(JSON.stringify(noDeny).split("${aws:PrincipalAccount}").join("*"));
             const weak = await evaluator.evaluate({ ...req, resourcePolicy: wild });
@@ -116,7 +138,9 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
                 resource: `${bucket.arn}/${model.targets[0].contract.stateKey}`,
             };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ExplicitlyDenied");
-            expect((await evaluator.evaluate({ ...req, resourcePolicy: withoutEffect(bucket.policy!, "Deny") })).verdict).to.equal("Allowed");
+            expect(
+                (await evaluator.evaluate({ ...req, resourcePolicy: withoutEffect(bucket.policy!, "Deny") })).verdict,
+            ).to.equal("Allowed");
         });
 
         it("without iam:PassedToService, the deploy role IS able to pass the instance role to Lambda", async function () {
@@ -128,7 +152,10 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
                 context: { "iam:PassedToService": "lambda.amazonaws.com" },
             };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, identityPolicies: weakenAll(deploy.policies, "iam:PassedToService") });
+            const weak = await evaluator.evaluate({
+                ...req,
+                identityPolicies: weakenAll(deploy.policies, "iam:PassedToService"),
+            });
             expect(weak.verdict, why("no PassedToService", weak)).to.equal("Allowed");
         });
 
@@ -141,14 +168,24 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
                 context: { "cloudformation:ChangeSetName": "run-1" },
             };
             expect((await evaluator.evaluate(req)).verdict).to.equal("ImplicitlyDenied");
-            const weak = await evaluator.evaluate({ ...req, identityPolicies: weakenAll(plan.policies, "cloudformation:RoleArn") });
+            const weak = await evaluator.evaluate({
+                ...req,
+                identityPolicies: weakenAll(plan.policies, "cloudformation:RoleArn"),
+            });
             expect(weak.verdict, why("no RoleArn", weak)).to.equal("Allowed");
         });
 
         it("the evaluator checks aws:PrincipalArn itself: with another value in the context, dev's own build is refused", async function () {
-            const req = { principal: devRoles().terraformApplyPrincipalArn, action: "sts:AssumeRole", resource: devRoles().terraformDeployRoleArn };
+            const req = {
+                principal: devRoles().terraformApplyPrincipalArn,
+                action: "sts:AssumeRole",
+                resource: devRoles().terraformDeployRoleArn,
+            };
             expect((await evaluator.evaluate(req)).verdict).to.equal("Allowed");
-            const spoofed = await evaluator.evaluate({ ...req, context: { "aws:PrincipalArn": `arn:aws:iam::${model.cicdAccountId}:role/someone-else` } });
+            const spoofed = await evaluator.evaluate({
+                ...req,
+                context: { "aws:PrincipalArn": `arn:aws:iam::${model.cicdAccountId}:role/someone-else` },
+            });
             expect(spoofed.verdict).to.equal("ImplicitlyDenied");
         });
 
@@ -159,7 +196,10 @@ describe("IAM proof: every hop of both methods, and every trust boundary around 
                 action: "sts:AssumeRole",
                 resource: prodRoles().terraformDeployRoleArn,
             });
-            expect(res.allowedBy.some((s) => s.startsWith("resource:")), why("trust", res)).to.equal(true);
+            expect(
+                res.allowedBy.some((s) => s.startsWith("resource:")),
+                why("trust", res),
+            ).to.equal(true);
             expect(res.verdict).to.equal("ImplicitlyDenied");
         });
     });

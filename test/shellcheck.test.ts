@@ -7,7 +7,10 @@ const REPO = path.join(__dirname, "..");
 
 /** shellcheck's findings for files of the repository (empty when clean). */
 function shellcheck(files: string[], shell?: "sh" | "bash"): string {
-    const r = spawnSync("shellcheck", ["-x", ...(shell ? ["--shell", shell] : []), "--format", "gcc", ...files], { cwd: REPO, encoding: "utf8" });
+    const r = spawnSync("shellcheck", ["-x", ...(shell ? ["--shell", shell] : []), "--format", "gcc", ...files], {
+        cwd: REPO,
+        encoding: "utf8",
+    });
     return r.stdout + r.stderr;
 }
 
@@ -20,7 +23,17 @@ describe("shellcheck over the shell the pipelines and the deploy entry run", fun
     });
 
     it("the pipeline's step scripts (POSIX sh), following what they source", () => {
-        expect(shellcheck(["methods/scripts/common.sh", "methods/scripts/review.sh", "methods/terraform/scripts/tf-step.sh", "methods/cloudformation/scripts/cfn-step.sh"], "sh")).to.equal("");
+        expect(
+            shellcheck(
+                [
+                    "methods/scripts/common.sh",
+                    "methods/scripts/review.sh",
+                    "methods/terraform/scripts/tf-step.sh",
+                    "methods/cloudformation/scripts/cfn-step.sh",
+                ],
+                "sh",
+            ),
+        ).to.equal("");
     });
 
     it("the deploy entry point and the test stand-ins (bash)", () => {

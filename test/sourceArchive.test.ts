@@ -39,8 +39,12 @@ describe("source archive", () => {
     it("holds only the chosen method's files", () => {
         const tf = Object.keys(modelOf(singleTarget({ "cross-account-pipeline:methods": "terraform" })).sourceFiles);
         expect(tf.filter((f) => f.startsWith("cloudformation/") || f.endsWith("cfn-step.sh"))).to.deep.equal([]);
-        const cfn = Object.keys(modelOf(singleTarget({ "cross-account-pipeline:methods": "cloudformation" })).sourceFiles);
-        expect(cfn.filter((f) => f.startsWith("terraform/") || f.endsWith("tf-step.sh") || f.endsWith("terraformrc"))).to.deep.equal([]);
+        const cfn = Object.keys(
+            modelOf(singleTarget({ "cross-account-pipeline:methods": "cloudformation" })).sourceFiles,
+        );
+        expect(
+            cfn.filter((f) => f.startsWith("terraform/") || f.endsWith("tf-step.sh") || f.endsWith("terraformrc")),
+        ).to.deep.equal([]);
     });
 
     it("generates one tfvars and one parameters file per target, from that target's config", () => {
@@ -53,16 +57,27 @@ describe("source archive", () => {
                 instance_profile_name: "xacct-tf-instance-profile",
                 ami_id: "",
             });
-            const params = Object.fromEntries(JSON.parse(model.sourceFiles[parametersFile(t)]).map((p: any) => [p.ParameterKey, p.ParameterValue]));
-            expect(params).to.deep.include({ SubnetId: t.subnetId, SecurityGroupId: t.securityGroupId, InstanceProfileName: "xacct-cfn-instance-profile" });
+            const params = Object.fromEntries(
+                JSON.parse(model.sourceFiles[parametersFile(t)]).map((p: any) => [p.ParameterKey, p.ParameterValue]),
+            );
+            expect(params).to.deep.include({
+                SubnetId: t.subnetId,
+                SecurityGroupId: t.securityGroupId,
+                InstanceProfileName: "xacct-cfn-instance-profile",
+            });
             expect(params.ImageId).to.equal(undefined);
         }
     });
 
     it("pins the AMI for both workloads when amiId is configured", () => {
         const model = modelOf(singleTarget({ "cross-account-pipeline:amiId": "ami-0123456789abcdef0" }));
-        expect(JSON.parse(model.sourceFiles["terraform/targets/default.tfvars.json"]).ami_id).to.equal("ami-0123456789abcdef0");
-        expect(JSON.parse(model.sourceFiles["cloudformation/parameters-default.json"])).to.deep.include({ ParameterKey: "ImageId", ParameterValue: "ami-0123456789abcdef0" });
+        expect(JSON.parse(model.sourceFiles["terraform/targets/default.tfvars.json"]).ami_id).to.equal(
+            "ami-0123456789abcdef0",
+        );
+        expect(JSON.parse(model.sourceFiles["cloudformation/parameters-default.json"])).to.deep.include({
+            ParameterKey: "ImageId",
+            ParameterValue: "ami-0123456789abcdef0",
+        });
     });
 
     it("gives the template exactly the parameters it declares (ImageId from the plan step unless amiId is set)", () => {
@@ -79,12 +94,18 @@ describe("source archive", () => {
         const declared = [...tf.matchAll(/^variable "([a-z_]+)"/gm)].map((m) => m[1]).sort();
         const names = deriveNames({ namePrefix: "xacct", region: "eu-west-1" }, "111111111111");
         const t = modelOf(singleTarget()).config.targets[0];
-        expect(Object.keys(terraformVariables({ region: "eu-west-1", instanceType: "t3.micro", amiParameter: "/p" }, names, t)).sort()).to.deep.equal(declared);
+        expect(
+            Object.keys(
+                terraformVariables({ region: "eu-west-1", instanceType: "t3.micro", amiParameter: "/p" }, names, t),
+            ).sort(),
+        ).to.deep.equal(declared);
     });
 
     it("keeps the instance's AMI unless amiId changes, and creates no IAM role in the workload", () => {
         const main = fs.readFileSync(path.join(WORKLOAD, "terraform", "main.tf"), "utf8");
-        expect(main).to.include("ignore_changes       = [ami]").and.include("replace_triggered_by = [terraform_data.ami_pin]");
+        expect(main)
+            .to.include("ignore_changes       = [ami]")
+            .and.include("replace_triggered_by = [terraform_data.ami_pin]");
         expect(main).to.not.match(/resource "aws_iam_/);
         expect(main).to.include("allowed_account_ids = [var.account_id]");
         const versions = fs.readFileSync(path.join(WORKLOAD, "terraform", "versions.tf"), "utf8");

@@ -9,7 +9,14 @@
  */
 import { CicdConfig, TargetConfig, Wave } from "../../config";
 import { Names, principalName, targetNames, waveStages } from "../../names";
-import { arn, crossAccountTrust, serviceTrust, workloadManagedPolicyArn, workloadPolicy, WORKLOAD_TAG_KEY } from "../../policies";
+import {
+    arn,
+    crossAccountTrust,
+    serviceTrust,
+    workloadManagedPolicyArn,
+    workloadPolicy,
+    WORKLOAD_TAG_KEY,
+} from "../../policies";
 import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
 import { PIPELINE_DIR, PinnedFile, repoFile, SHARED_PINNED, verifyCommand } from "../pinned";
 import {
@@ -21,9 +28,30 @@ import {
     reviewAction,
     targetReportPrefix,
 } from "../review";
-import { destroyGuardStage, GATE_VARIABLES, SOURCE_ARTIFACT, sourceStage, waveDeploymentStages, waveDriftStages } from "../stages";
-import type { ActionSpec, CicdContext, CicdMethodPart, DeploymentMethod, PipelineSpec, RoleSpec, TargetContext, TargetRoleSpec } from "../types";
-import { applyActionRolePolicy, cloudFormationDeployPolicy, cloudFormationPlanPolicy, planActionRolePolicy } from "./policies";
+import {
+    destroyGuardStage,
+    GATE_VARIABLES,
+    SOURCE_ARTIFACT,
+    sourceStage,
+    waveDeploymentStages,
+    waveDriftStages,
+} from "../stages";
+import type {
+    ActionSpec,
+    CicdContext,
+    CicdMethodPart,
+    DeploymentMethod,
+    PipelineSpec,
+    RoleSpec,
+    TargetContext,
+    TargetRoleSpec,
+} from "../types";
+import {
+    applyActionRolePolicy,
+    cloudFormationDeployPolicy,
+    cloudFormationPlanPolicy,
+    planActionRolePolicy,
+} from "./policies";
 
 /** Values of BUILD_ACTION. create-stack and update-stack are the seed's; both mean "deploy" here. */
 export const BUILD_ACTIONS = ["deploy", "create-stack", "update-stack", "delete-stack"] as const;
@@ -203,7 +231,12 @@ export const cloudformation: DeploymentMethod = {
                     linkBase,
                 }),
         };
-        const pipelineRole = (key: string, name: string, pipeline: string, policy: RoleSpec["policies"][string]): RoleSpec => ({
+        const pipelineRole = (
+            key: string,
+            name: string,
+            pipeline: string,
+            policy: RoleSpec["policies"][string],
+        ): RoleSpec => ({
             key,
             name,
             description: `Service role of the ${pipeline} pipeline`,
@@ -237,7 +270,8 @@ export const cloudformation: DeploymentMethod = {
                     {
                         name: "BUILD_ACTION",
                         defaultValue: "deploy",
-                        description: "deploy (create or update through a reviewed change set), or delete-stack (after an approval)",
+                        description:
+                            "deploy (create or update through a reviewed change set), or delete-stack (after an approval)",
                     },
                 ],
                 stages: [
@@ -274,7 +308,10 @@ export const cloudformation: DeploymentMethod = {
                     }),
                 ),
                 variables: [],
-                stages: [sourceStage(names.artifactBucket, names.sourceKey), ...waveDriftStages(config.waves, builders)],
+                stages: [
+                    sourceStage(names.artifactBucket, names.sourceKey),
+                    ...waveDriftStages(config.waves, builders),
+                ],
                 actionRoleArns: [planPrincipals],
                 trigger: "schedule",
             });
@@ -329,7 +366,11 @@ export const cloudformation: DeploymentMethod = {
             amiParameter: ctx.amiParameter,
         };
         const principal = (step: "plan" | "apply"): string =>
-            arn.role(ctx.partition, ctx.cicdAccountId, principalName(ctx.namePrefix, "cloudformation", step, ctx.accountId));
+            arn.role(
+                ctx.partition,
+                ctx.cicdAccountId,
+                principalName(ctx.namePrefix, "cloudformation", step, ctx.accountId),
+            );
         return [
             {
                 key: "cloudformation-execution",
@@ -355,7 +396,8 @@ export const cloudformation: DeploymentMethod = {
             {
                 key: "cloudformation-plan",
                 name: m.planRole,
-                description: "The CI/CD account's plan action for this account proposes change sets and checks drift with this role; it cannot execute them",
+                description:
+                    "The CI/CD account's plan action for this account proposes change sets and checks drift with this role; it cannot execute them",
                 trust: crossAccountTrust({
                     sid: "OnlyThisAccountsCloudFormationPlanAction",
                     partition: ctx.partition,
@@ -367,7 +409,8 @@ export const cloudformation: DeploymentMethod = {
             {
                 key: "cloudformation-deploy",
                 name: m.deployRole,
-                description: "The CI/CD account's apply action for this account executes reviewed change sets with this role; it builds nothing itself",
+                description:
+                    "The CI/CD account's apply action for this account executes reviewed change sets with this role; it builds nothing itself",
                 trust: crossAccountTrust({
                     sid: "OnlyThisAccountsCloudFormationApplyAction",
                     partition: ctx.partition,
@@ -379,7 +422,8 @@ export const cloudformation: DeploymentMethod = {
             {
                 key: "cloudformation-instance",
                 name: m.instanceRole,
-                description: "The CloudFormation workload's instance role: the workload passes it to EC2 and cannot make another",
+                description:
+                    "The CloudFormation workload's instance role: the workload passes it to EC2 and cannot make another",
                 trust: serviceTrust({ service: "ec2.amazonaws.com" }),
                 policies: {},
                 managedPolicyArns: [workloadManagedPolicyArn(ctx.partition)],

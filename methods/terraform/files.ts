@@ -17,7 +17,8 @@ export function workloadFiles(): PinnedFile[] {
         .map((f) => repoFile(`workload/terraform/${f}`, `terraform/${f}`));
 }
 
-export const tfvarsFile = (target: Pick<TargetConfig, "name">): string => `terraform/targets/${target.name}.tfvars.json`;
+export const tfvarsFile = (target: Pick<TargetConfig, "name">): string =>
+    `terraform/targets/${target.name}.tfvars.json`;
 
 /** terraform/targets/<name>.tfvars.json: the Terraform variables of one target. */
 export function terraformVariables(

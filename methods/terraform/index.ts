@@ -7,7 +7,15 @@
  * scripts it runs are pinned by SHA-256, with the Terraform lock file and the CLI configuration that
  * admits only the locked providers.
  */
-import { arn, crossAccountTrust, serviceTrust, terraformStatePolicy, workloadManagedPolicyArn, workloadPolicy, workloadReadPolicy } from "../../policies";
+import {
+    arn,
+    crossAccountTrust,
+    serviceTrust,
+    terraformStatePolicy,
+    workloadManagedPolicyArn,
+    workloadPolicy,
+    workloadReadPolicy,
+} from "../../policies";
 import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
 import { principalName, targetNames, waveStages } from "../../names";
 import { stateKeyPrefix, TargetConfig, Wave } from "../../config";
@@ -38,7 +46,8 @@ export const TERRAFORM_PINNED = (lockFile: PinnedFile): PinnedFile[] => [
     lockFile,
 ];
 
-export const LOCK_FILE = (): PinnedFile => repoFile("workload/terraform/.terraform.lock.hcl", "terraform/.terraform.lock.hcl");
+export const LOCK_FILE = (): PinnedFile =>
+    repoFile("workload/terraform/.terraform.lock.hcl", "terraform/.terraform.lock.hcl");
 
 function codeBuildAction(name: string, project: string, step: string, inputs: string[], output?: string): ActionSpec {
     return {
@@ -198,8 +207,10 @@ export const terraform: DeploymentMethod = {
 
         const tn = (t: TargetConfig) => targetNames(config, "terraform", t);
         const builders = {
-            plan: (t: TargetConfig) =>
-                ({ ...codeBuildAction(tn(t).planAction, tn(t).planProject, "plan", [SOURCE_ARTIFACT], tn(t).planArtifact), namespace: tn(t).planNamespace }),
+            plan: (t: TargetConfig) => ({
+                ...codeBuildAction(tn(t).planAction, tn(t).planProject, "plan", [SOURCE_ARTIFACT], tn(t).planArtifact),
+                namespace: tn(t).planNamespace,
+            }),
             apply: (t: TargetConfig) =>
                 codeBuildAction(tn(t).applyAction, tn(t).applyProject, "apply", [SOURCE_ARTIFACT, tn(t).planArtifact]),
             drift: (t: TargetConfig) =>
@@ -214,7 +225,12 @@ export const terraform: DeploymentMethod = {
                     linkBase,
                 }),
         };
-        const pipelineRole = (key: string, name: string, pipeline: string, policy: RoleSpec["policies"][string]): RoleSpec => ({
+        const pipelineRole = (
+            key: string,
+            name: string,
+            pipeline: string,
+            policy: RoleSpec["policies"][string],
+        ): RoleSpec => ({
             key,
             name,
             description: `Service role of the ${pipeline} pipeline`,
@@ -247,7 +263,8 @@ export const terraform: DeploymentMethod = {
                 {
                     name: "TF_ACTION",
                     defaultValue: "apply",
-                    description: "apply, or destroy to remove the workload (after an approval; each wave's destroy plan is reviewed too)",
+                    description:
+                        "apply, or destroy to remove the workload (after an approval; each wave's destroy plan is reviewed too)",
                 },
             ],
             stages: [
@@ -283,7 +300,10 @@ export const terraform: DeploymentMethod = {
                     }),
                 ),
                 variables: [],
-                stages: [sourceStage(names.artifactBucket, names.sourceKey), ...waveDriftStages(config.waves, builders)],
+                stages: [
+                    sourceStage(names.artifactBucket, names.sourceKey),
+                    ...waveDriftStages(config.waves, builders),
+                ],
                 actionRoleArns: [],
                 trigger: "schedule",
             });
@@ -353,7 +373,8 @@ export const terraform: DeploymentMethod = {
             {
                 key: "terraform-plan",
                 name: m.planRole,
-                description: "The CI/CD account's plan build for this account reads the workload and its state with this role; it cannot change anything",
+                description:
+                    "The CI/CD account's plan build for this account reads the workload and its state with this role; it cannot change anything",
                 trust: crossAccountTrust({
                     sid: "OnlyThisAccountsTerraformPlanBuild",
                     partition: ctx.partition,
@@ -368,7 +389,8 @@ export const terraform: DeploymentMethod = {
             {
                 key: "terraform-deploy",
                 name: m.deployRole,
-                description: "The CI/CD account's apply build for this account applies reviewed Terraform plans with this role",
+                description:
+                    "The CI/CD account's apply build for this account applies reviewed Terraform plans with this role",
                 trust: crossAccountTrust({
                     sid: "OnlyThisAccountsTerraformApplyBuild",
                     partition: ctx.partition,
@@ -383,7 +405,8 @@ export const terraform: DeploymentMethod = {
             {
                 key: "terraform-instance",
                 name: m.instanceRole,
-                description: "The Terraform workload's instance role: the workload passes it to EC2 and cannot make another",
+                description:
+                    "The Terraform workload's instance role: the workload passes it to EC2 and cannot make another",
                 trust: serviceTrust({ service: "ec2.amazonaws.com" }),
                 policies: {},
                 managedPolicyArns: [workloadManagedPolicyArn(ctx.partition)],
@@ -392,4 +415,3 @@ export const terraform: DeploymentMethod = {
         ];
     },
 };
-

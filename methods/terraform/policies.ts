@@ -57,7 +57,9 @@ export function planBuildRolePolicy(
             Sid: "WriteOwnPlanArtifacts",
             Effect: "Allow",
             Action: "s3:PutObject",
-            Resource: p.outputs.map((o) => arn.object(p.partition, p.bucket, `${artifactKeyPrefix(o.pipeline, o.artifact)}/*`)),
+            Resource: p.outputs.map((o) =>
+                arn.object(p.partition, p.bucket, `${artifactKeyPrefix(o.pipeline, o.artifact)}/*`),
+            ),
         },
         writeReports(p, p.reportPrefix),
         artifactBucketIdentity(p),

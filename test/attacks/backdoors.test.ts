@@ -30,10 +30,28 @@ const tagged = { [`aws:ResourceTag/${WORKLOAD_TAG_KEY}`]: "xacct-tf" };
 
 /** The attacker's requests, and what they would get. */
 const requests = [
-    { what: "create a role under a path that squats the prefix", action: "iam:CreateRole", resource: `arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-tf-x/anything` },
-    { what: "create a role with a prefixed name", action: "iam:CreateRole", resource: `arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-tf-admin` },
-    { what: "rewrite the instance's user data after launch", action: "ec2:ModifyInstanceAttribute", resource: instanceArn, context: { ...tagged, "ec2:Attribute": "userData" } },
-    { what: "make IMDSv2 optional after launch", action: "ec2:ModifyInstanceMetadataOptions", resource: instanceArn, context: { ...tagged, "ec2:Attribute/HttpTokens": "optional" } },
+    {
+        what: "create a role under a path that squats the prefix",
+        action: "iam:CreateRole",
+        resource: `arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-tf-x/anything`,
+    },
+    {
+        what: "create a role with a prefixed name",
+        action: "iam:CreateRole",
+        resource: `arn:aws:iam::${TARGET_ACCOUNT}:role/xacct-tf-admin`,
+    },
+    {
+        what: "rewrite the instance's user data after launch",
+        action: "ec2:ModifyInstanceAttribute",
+        resource: instanceArn,
+        context: { ...tagged, "ec2:Attribute": "userData" },
+    },
+    {
+        what: "make IMDSv2 optional after launch",
+        action: "ec2:ModifyInstanceMetadataOptions",
+        resource: instanceArn,
+        context: { ...tagged, "ec2:Attribute/HttpTokens": "optional" },
+    },
 ] as const;
 
 describe("ATTACK: back doors in a target account", () => {
@@ -46,7 +64,12 @@ describe("ATTACK: back doors in a target account", () => {
 
     for (const r of requests) {
         it(`the deploy role could ${r.what} before, and cannot now`, async () => {
-            const req = { principal: DEPLOY, action: r.action, resource: r.resource, ...("context" in r ? { context: r.context } : {}) };
+            const req = {
+                principal: DEPLOY,
+                action: r.action,
+                resource: r.resource,
+                ...("context" in r ? { context: r.context } : {}),
+            };
             expect(await verdict(legacy, req), "before").to.equal("Allowed");
             expect(await verdict(now, req), "now").to.not.equal("Allowed");
         });
@@ -61,14 +84,20 @@ describe("ATTACK: a CI/CD administrator expires, replicates or unversions the st
             bucket(
                 "xacct-tfstate-111111111111-eu-west-1",
                 "111111111111",
-                legacyStateBucketPolicy({ partition: "aws", bucket: "xacct-tfstate-111111111111-eu-west-1", grants: [] }),
+                legacyStateBucketPolicy({
+                    partition: "aws",
+                    bucket: "xacct-tfstate-111111111111-eu-west-1",
+                    grants: [],
+                }),
             ),
         ],
     );
     let now: IamModel;
     before(async function () {
         this.timeout(60000);
-        now = await captureProgram(proofConfig({ "cross-account-pipeline:stateAdminArns": "arn:aws:iam::111111111111:role/BreakGlass" }));
+        now = await captureProgram(
+            proofConfig({ "cross-account-pipeline:stateAdminArns": "arn:aws:iam::111111111111:role/BreakGlass" }),
+        );
     });
 
     for (const action of ["s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration", "s3:PutBucketVersioning"]) {
@@ -77,8 +106,12 @@ describe("ATTACK: a CI/CD administrator expires, replicates or unversions the st
             const req = (principal: string) => ({ principal, action, resource, identityPolicies: [ADMIN] });
             expect(await verdict(legacyModel, req(admin)), "before").to.equal("Allowed");
             expect(await verdict(now, req(admin)), "admin now").to.equal("ExplicitlyDenied");
-            expect(await verdict(now, req("arn:aws:iam::111111111111:role/BreakGlass")), "break-glass").to.equal("Allowed");
-            expect(await verdict(now, req("arn:aws:iam::111111111111:role/deployer")), "the deployer").to.equal("Allowed");
+            expect(await verdict(now, req("arn:aws:iam::111111111111:role/BreakGlass")), "break-glass").to.equal(
+                "Allowed",
+            );
+            expect(await verdict(now, req("arn:aws:iam::111111111111:role/deployer")), "the deployer").to.equal(
+                "Allowed",
+            );
             expect(stateBucket(now).name).to.equal("xacct-tfstate-111111111111-eu-west-1");
         });
     }
@@ -86,7 +119,10 @@ describe("ATTACK: a CI/CD administrator expires, replicates or unversions the st
     it("s3:ReplicateObject and GetObjectVersionForReplication on the state: denied to all but the state roles and break-glass", async () => {
         for (const action of ["s3:ReplicateObject", "s3:GetObjectVersionForReplication"]) {
             const resource = `arn:aws:s3:::xacct-tfstate-111111111111-eu-west-1/xacct/${PROD_ACCOUNT}/terraform.tfstate`;
-            expect(await verdict(now, { principal: admin, action, resource, identityPolicies: [ADMIN] }), action).to.equal("ExplicitlyDenied");
+            expect(
+                await verdict(now, { principal: admin, action, resource, identityPolicies: [ADMIN] }),
+                action,
+            ).to.equal("ExplicitlyDenied");
         }
     });
 });
@@ -99,12 +135,22 @@ describe("ATTACK: confused deputy", () => {
     it("EventBridge on behalf of another rule of the account: assumed the start role before, cannot now", async () => {
         const other = "arn:aws:events:eu-west-1:111111111111:rule/someone-elses-rule";
         const roleArn = "arn:aws:iam::111111111111:role/xacct-start-pipelines";
-        const req = { principal: "events.amazonaws.com", action: "sts:AssumeRole", resource: roleArn, context: { "aws:SourceAccount": "111111111111", "aws:SourceArn": other } };
-        const before = iamModel([role(roleArn, legacyServiceTrust({ service: "events.amazonaws.com", sourceAccountId: "111111111111" }))]);
+        const req = {
+            principal: "events.amazonaws.com",
+            action: "sts:AssumeRole",
+            resource: roleArn,
+            context: { "aws:SourceAccount": "111111111111", "aws:SourceArn": other },
+        };
+        const before = iamModel([
+            role(roleArn, legacyServiceTrust({ service: "events.amazonaws.com", sourceAccountId: "111111111111" })),
+        ]);
         expect(await verdict(before, req), "before").to.equal("Allowed");
         const nowModel = iamModel([role(roleArn, startRole.trust)]);
         expect(await verdict(nowModel, req), "now").to.not.equal("Allowed");
-        expect(await verdict(nowModel, { ...req, context: { ...req.context, "aws:SourceArn": rule } }), "its own rule").to.equal("Allowed");
+        expect(
+            await verdict(nowModel, { ...req, context: { ...req.context, "aws:SourceArn": rule } }),
+            "its own rule",
+        ).to.equal("Allowed");
     });
 
     it("every service trust names its source: CodeBuild its project, CodePipeline its pipeline, EventBridge its rule", () => {
@@ -116,7 +162,9 @@ describe("ATTACK: confused deputy", () => {
         for (const [trust, source] of trusts) {
             const s = (trust.Statement as { Condition: Record<string, Record<string, string>> }[])[0];
             expect(s.Condition.StringEquals["aws:SourceAccount"], source).to.equal("111111111111");
-            expect(s.Condition.ArnLike["aws:SourceArn"], source).to.match(new RegExp(`${source.replace(/[/:]/g, "\\$&")}$`));
+            expect(s.Condition.ArnLike["aws:SourceArn"], source).to.match(
+                new RegExp(`${source.replace(/[/:]/g, "\\$&")}$`),
+            );
         }
     });
 });

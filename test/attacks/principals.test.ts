@@ -33,10 +33,18 @@ describe("ATTACK: dev's stage reaches prod", () => {
                     deployRoleArns: [devDeploy, prodDeploy],
                 }),
             }),
-            role(devDeploy, crossAccountTrust({ sid: "T", partition: "aws", trustedAccountId: CICD, trustedRoleArn: shared })),
-            role(prodDeploy, crossAccountTrust({ sid: "T", partition: "aws", trustedAccountId: CICD, trustedRoleArn: shared })),
+            role(
+                devDeploy,
+                crossAccountTrust({ sid: "T", partition: "aws", trustedAccountId: CICD, trustedRoleArn: shared }),
+            ),
+            role(
+                prodDeploy,
+                crossAccountTrust({ sid: "T", partition: "aws", trustedAccountId: CICD, trustedRoleArn: shared }),
+            ),
         ]);
-        expect(await verdict(model, { principal: shared, action: "sts:AssumeRole", resource: prodDeploy })).to.equal("Allowed");
+        expect(await verdict(model, { principal: shared, action: "sts:AssumeRole", resource: prodDeploy })).to.equal(
+            "Allowed",
+        );
     });
 
     describe("now (the program's captured documents, dev = A, prod = B)", () => {
@@ -58,7 +66,11 @@ describe("ATTACK: dev's stage reaches prod", () => {
 
         it("still lets each of prod's own principals reach prod's roles (the denials are not a broken pipeline)", async () => {
             const pair = { self: model.targets[1], other: model.targets[0] };
-            const rows = await evaluateHops(model, HOPS.filter((h) => h.group === "method 1" || h.group === "method 2"), pair);
+            const rows = await evaluateHops(
+                model,
+                HOPS.filter((h) => h.group === "method 1" || h.group === "method 2"),
+                pair,
+            );
             for (const r of rows) expect(r.actual, r.hop.id).to.equal("Allowed");
             expect(rows.length).to.be.at.least(25);
         });
@@ -74,7 +86,9 @@ describe("ATTACK: dev's stage reaches prod", () => {
             for (const p of principals) {
                 const assumes = model.roles
                     .get(p)!
-                    .policies.flatMap((x) => (Array.isArray(x.policy.Statement) ? x.policy.Statement : [x.policy.Statement]))
+                    .policies.flatMap((x) =>
+                        Array.isArray(x.policy.Statement) ? x.policy.Statement : [x.policy.Statement],
+                    )
                     .filter((s) => s.Action === "sts:AssumeRole");
                 expect(assumes, p).to.have.length(1);
                 expect(assumes[0].Resource, p).to.be.a("string").and.not.include("*");

@@ -36,10 +36,19 @@ describe("ATTACK: the uploaded archive rewrites the build", () => {
             expect(p.buildspec, p.name).to.include("sha256sum -c");
         }
         const m = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xacct-pwn-")), "pwned");
-        const files = { ...model.sourceFiles, "buildspec.yml": `version: 0.2\nphases:\n  build:\n    commands:\n      - touch ${m}\n` };
+        const files = {
+            ...model.sourceFiles,
+            "buildspec.yml": `version: 0.2\nphases:\n  build:\n    commands:\n      - touch ${m}\n`,
+        };
         const w = worldFor(model, dev);
         w.runVariables.TF_ACTION = "apply";
-        const tf: TerraformScenario = { planJson: JSON.parse(fs.readFileSync(path.join(__dirname, "..", "fixtures", "review", "tf-noop.json"), "utf8")), apply: "ok", applied: [] };
+        const tf: TerraformScenario = {
+            planJson: JSON.parse(
+                fs.readFileSync(path.join(__dirname, "..", "fixtures", "review", "tf-noop.json"), "utf8"),
+            ),
+            apply: "ok",
+            applied: [],
+        };
         const r = await runTerraformAction(model, dev, "plan", { world: w, tf, source: sourceDir(files) });
         expect(r.status, r.stderr).to.equal(0);
         expect(fs.existsSync(m)).to.equal(false);

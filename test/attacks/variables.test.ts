@@ -16,7 +16,16 @@ import { manyTargets, proofConfig } from "../../tools/offline/program";
 import { runCommandsLikeCodeBuild } from "../helpers/codebuild";
 import { fakeAws, newWorld } from "../helpers/fakeAws";
 import { TerraformScenario } from "../helpers/fakeTools";
-import { actionOf, modelOf, pipelineOf, runCommandsAction, runTerraformAction, stageOf, targetOf, worldFor } from "../helpers/simulate";
+import {
+    actionOf,
+    modelOf,
+    pipelineOf,
+    runCommandsAction,
+    runTerraformAction,
+    stageOf,
+    targetOf,
+    worldFor,
+} from "../helpers/simulate";
 import { cloudFormationCommands } from "./legacy/cloudFormationCommands";
 
 const marker = () => path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xacct-pwn-")), "pwned");
@@ -40,11 +49,21 @@ describe("ATTACK: a pipeline variable's value pasted into shell or JSON", () => 
                 templateFile: "t.yaml",
             }).map((c) =>
                 c.replace(/#\{variables\.([A-Z_]+)\}/g, (_, name: string) =>
-                    name === "BUILD_STACK_NAME_DEV" ? payloads(m)["quote break"] : name === "BUILD_ACTION" ? "deploy" : "arn:aws:iam::222222222222:role/x",
+                    name === "BUILD_STACK_NAME_DEV"
+                        ? payloads(m)["quote break"]
+                        : name === "BUILD_ACTION"
+                          ? "deploy"
+                          : "arn:aws:iam::222222222222:role/x",
                 ),
             );
             const w = newWorld("222222222222");
-            await runCommandsLikeCodeBuild(commands.slice(0, 2), { cwd: os.tmpdir(), env: {}, tools: { aws: fakeAws(w) }, exported: [], shell: "sh" });
+            await runCommandsLikeCodeBuild(commands.slice(0, 2), {
+                cwd: os.tmpdir(),
+                env: {},
+                tools: { aws: fakeAws(w) },
+                exported: [],
+                shell: "sh",
+            });
             expect(fs.existsSync(m)).to.equal(true);
         });
 
@@ -59,7 +78,9 @@ describe("ATTACK: a pipeline variable's value pasted into shell or JSON", () => 
 
     describe("against the program now", () => {
         const model = modelOf(proofConfig());
-        const everyAction = model.pipelines.flatMap((p) => p.stages.flatMap((s) => s.actions.map((a) => ({ p, s, a }))));
+        const everyAction = model.pipelines.flatMap((p) =>
+            p.stages.flatMap((s) => s.actions.map((a) => ({ p, s, a }))),
+        );
 
         it("no command of any Commands action, and no CodeBuild EnvironmentVariables, names a variable someone can set", () => {
             expect(everyAction.length).to.be.greaterThan(10);
@@ -67,7 +88,10 @@ describe("ATTACK: a pipeline variable's value pasted into shell or JSON", () => 
                 const texts = [...(a.commands ?? []), a.configuration?.EnvironmentVariables ?? ""];
                 for (const t of texts) {
                     const refs = [...t.matchAll(/#\{([^.}]+)\./g)].map((x) => x[1]);
-                    expect(refs.filter((ns) => ns !== "codepipeline"), `${p.name}/${s.name}/${a.name}: ${t}`).to.deep.equal([]);
+                    expect(
+                        refs.filter((ns) => ns !== "codepipeline"),
+                        `${p.name}/${s.name}/${a.name}: ${t}`,
+                    ).to.deep.equal([]);
                 }
             }
         });
@@ -96,7 +120,9 @@ describe("ATTACK: a pipeline variable's value pasted into shell or JSON", () => 
                 const plan = actionOf(stageOf(pipelineOf(model, "xacct-cloudformation"), "Plan-prod"), "Plan-prod");
                 const r = await runCommandsAction(model, plan, { world: w });
                 expect(r.status).to.not.equal(0);
-                expect(r.stderr).to.include("BUILD_ACTION must be one of deploy, create-stack, update-stack, delete-stack; got '");
+                expect(r.stderr).to.include(
+                    "BUILD_ACTION must be one of deploy, create-stack, update-stack, delete-stack; got '",
+                );
                 expect(fs.existsSync(m)).to.equal(false);
                 expect(w.stack.changeSets).to.deep.equal([]);
                 expect(r.calls.filter((c) => c.args[0] === "sts")).to.deep.equal([]);

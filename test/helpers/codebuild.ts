@@ -39,7 +39,13 @@ const parseEnv = (raw: string): Record<string, string> =>
             .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
     );
 
-function runOne(shell: string, command: string, env: Record<string, string>, cwd: string, envOut: string): Promise<{ code: number; out: string; err: string }> {
+function runOne(
+    shell: string,
+    command: string,
+    env: Record<string, string>,
+    cwd: string,
+    envOut: string,
+): Promise<{ code: number; out: string; err: string }> {
     // allexport: a plain assignment carries to the next command too, as in CodeBuild.
     const script = `set -a\n${command}\n__rc=$?\nenv -0 > "${envOut}"\nexit $__rc\n`;
     return new Promise((resolve) => {

@@ -38,14 +38,24 @@ export interface World {
         status: string;
         /** An error other than "does not exist" for describe-stacks. */
         describeError?: string;
-        resources: { LogicalResourceId: string; PhysicalResourceId: string; ResourceType: string; ResourceStatus: string }[];
+        resources: {
+            LogicalResourceId: string;
+            PhysicalResourceId: string;
+            ResourceType: string;
+            ResourceStatus: string;
+        }[];
         changeSets: ChangeSetState[];
         /** What the next created change set holds; an empty list makes it fail with "didn't contain changes". */
         nextChanges: unknown[];
         /** The outcome of the waits. */
         waitCreate: "ok" | "fail";
         waitStack: "ok" | "fail";
-        drift: { LogicalResourceId: string; ResourceType: string; StackResourceDriftStatus: string; PropertyDifferences?: unknown[] }[];
+        drift: {
+            LogicalResourceId: string;
+            ResourceType: string;
+            StackResourceDriftStatus: string;
+            PropertyDifferences?: unknown[];
+        }[];
         executed: string[];
         deleted: boolean;
     };
@@ -83,11 +93,15 @@ function sts(call: StubCall, run: StubRun, world: World): StubReply | undefined 
         const role = flag(call.args, "--role-arn")!;
         const trusted = world.trusts[role] ?? [];
         if (!trusted.includes(call.identity)) {
-            return fail(`An error occurred (AccessDenied) when calling the AssumeRole operation: ${call.identity} is not authorized to perform: sts:AssumeRole on resource: ${role}`);
+            return fail(
+                `An error occurred (AccessDenied) when calling the AssumeRole operation: ${call.identity} is not authorized to perform: sts:AssumeRole on resource: ${role}`,
+            );
         }
         const key = `ASIA${String(run.keys.size + 1).padStart(16, "0")}`;
         run.keys.set(key, role);
-        return awsRespond(call.args, { Credentials: { AccessKeyId: key, SecretAccessKey: "secret", SessionToken: "token" } });
+        return awsRespond(call.args, {
+            Credentials: { AccessKeyId: key, SecretAccessKey: "secret", SessionToken: "token" },
+        });
     }
     if (op === "get-caller-identity") {
         const account = call.identity.startsWith("arn:") ? accountOf(call.identity) : "111111111111";
@@ -132,20 +146,27 @@ function cloudformation(call: StubCall, world: World): StubReply | undefined {
     const name = flag(call.args, "--stack-name");
     const csName = flag(call.args, "--change-set-name");
     const missing = (): StubReply =>
-        fail(`An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id ${name} does not exist`);
+        fail(
+            `An error occurred (ValidationError) when calling the DescribeStacks operation: Stack with id ${name} does not exist`,
+        );
     const changeSetOf = (n: string | undefined) => s.changeSets.find((c) => c.name === n || c.id === n);
     switch (op) {
         case "describe-stacks":
             if (s.describeError !== undefined) return fail(s.describeError);
-            return s.status === "NONE" ? missing() : awsRespond(call.args, { Stacks: [{ StackName: name, StackStatus: s.status }] });
+            return s.status === "NONE"
+                ? missing()
+                : awsRespond(call.args, { Stacks: [{ StackName: name, StackStatus: s.status }] });
         case "list-change-sets":
-            return awsRespond(call.args, { Summaries: s.changeSets.map((c) => ({ ChangeSetName: c.name, ChangeSetId: c.id })) });
+            return awsRespond(call.args, {
+                Summaries: s.changeSets.map((c) => ({ ChangeSetName: c.name, ChangeSetId: c.id })),
+            });
         case "delete-change-set":
             s.changeSets = s.changeSets.filter((c) => c.name !== csName);
             return ok();
         case "create-change-set": {
             const type = flag(call.args, "--change-set-type") as "CREATE" | "UPDATE";
-            if (type === "UPDATE" && (s.status === "NONE" || s.status === "REVIEW_IN_PROGRESS")) return fail("UPDATE on a stack that does not exist");
+            if (type === "UPDATE" && (s.status === "NONE" || s.status === "REVIEW_IN_PROGRESS"))
+                return fail("UPDATE on a stack that does not exist");
             const params = JSON.parse(readFileArg(call, flag(call.args, "--parameters"))) as unknown[];
             const empty = s.nextChanges.length === 0;
             const cs: ChangeSetState = {
@@ -154,17 +175,28 @@ function cloudformation(call: StubCall, world: World): StubReply | undefined {
                 type,
                 status: empty ? "FAILED" : "CREATE_COMPLETE",
                 executionStatus: empty ? "UNAVAILABLE" : "AVAILABLE",
-                ...(empty ? { statusReason: "The submitted information didn't contain changes. Submit different information to create a change set." } : {}),
+                ...(empty
+                    ? {
+                          statusReason:
+                              "The submitted information didn't contain changes. Submit different information to create a change set.",
+                      }
+                    : {}),
                 changes: s.nextChanges,
                 parameters: params,
             };
             s.changeSets.push(cs);
             if (type === "CREATE" && s.status === "NONE") s.status = "REVIEW_IN_PROGRESS";
-            return awsRespond(call.args, { Id: cs.id, StackId: `arn:aws:cloudformation:eu-west-1:${world.account}:stack/${name}/x` });
+            return awsRespond(call.args, {
+                Id: cs.id,
+                StackId: `arn:aws:cloudformation:eu-west-1:${world.account}:stack/${name}/x`,
+            });
         }
         case "describe-change-set": {
             const cs = changeSetOf(csName);
-            if (cs === undefined) return fail(`An error occurred (ChangeSetNotFound) when calling the DescribeChangeSet operation: ChangeSet [${csName}] does not exist`);
+            if (cs === undefined)
+                return fail(
+                    `An error occurred (ChangeSetNotFound) when calling the DescribeChangeSet operation: ChangeSet [${csName}] does not exist`,
+                );
             return awsRespond(call.args, {
                 ChangeSetName: cs.name,
                 ChangeSetId: cs.id,
@@ -183,7 +215,12 @@ function cloudformation(call: StubCall, world: World): StubReply | undefined {
             if (cs === undefined) return fail("ChangeSetNotFound");
             s.executed.push(cs.id);
             cs.executionStatus = "EXECUTE_COMPLETE";
-            s.status = s.waitStack === "ok" ? (cs.type === "CREATE" ? "CREATE_COMPLETE" : "UPDATE_COMPLETE") : "UPDATE_ROLLBACK_COMPLETE";
+            s.status =
+                s.waitStack === "ok"
+                    ? cs.type === "CREATE"
+                        ? "CREATE_COMPLETE"
+                        : "UPDATE_COMPLETE"
+                    : "UPDATE_ROLLBACK_COMPLETE";
             return ok();
         }
         case "wait": {
@@ -198,7 +235,14 @@ function cloudformation(call: StubCall, world: World): StubReply | undefined {
         }
         case "describe-stack-events":
             return awsRespond(call.args, {
-                StackEvents: [{ Timestamp: "t", LogicalResourceId: "Instance", ResourceStatus: "CREATE_FAILED", ResourceStatusReason: "not authorized" }],
+                StackEvents: [
+                    {
+                        Timestamp: "t",
+                        LogicalResourceId: "Instance",
+                        ResourceStatus: "CREATE_FAILED",
+                        ResourceStatusReason: "not authorized",
+                    },
+                ],
             });
         case "describe-stack-resources":
             return awsRespond(call.args, { StackResources: s.resources });
@@ -242,7 +286,9 @@ export function fakeAws(world: World): Handler {
         }
         if (service === "ssm" && call.args[1] === "get-parameter") {
             const value = world.amiParameter[flag(call.args, "--name")!];
-            return value === undefined ? fail("ParameterNotFound") : awsRespond(call.args, { Parameter: { Value: value } });
+            return value === undefined
+                ? fail("ParameterNotFound")
+                : awsRespond(call.args, { Parameter: { Value: value } });
         }
         return undefined;
     };

@@ -26,7 +26,9 @@ const resolve = (call: StubCall, p: string): string => (path.isAbsolute(p) ? p :
 export function fakeTerraform(s: TerraformScenario): Handler {
     return (call) => {
         const args = call.args[0]?.startsWith("-chdir=") ? call.args.slice(1) : call.args;
-        const dir = call.args[0]?.startsWith("-chdir=") ? resolve(call, call.args[0].slice("-chdir=".length)) : call.cwd;
+        const dir = call.args[0]?.startsWith("-chdir=")
+            ? resolve(call, call.args[0].slice("-chdir=".length))
+            : call.cwd;
         const inDir = (p: string) => (path.isAbsolute(p) ? p : path.join(dir, p));
         switch (args[0]) {
             case "version":
@@ -40,12 +42,17 @@ export function fakeTerraform(s: TerraformScenario): Handler {
                 const changes = ((s.planJson.resource_changes as { change: { actions: string[] } }[]) ?? []).some(
                     (rc) => !rc.change.actions.every((a) => a === "no-op" || a === "read"),
                 );
-                return { code: args.includes("-detailed-exitcode") && changes ? 2 : 0, stdout: "Plan: ...\n", stderr: "" };
+                return {
+                    code: args.includes("-detailed-exitcode") && changes ? 2 : 0,
+                    stdout: "Plan: ...\n",
+                    stderr: "",
+                };
             }
             case "show": {
                 const file = args[args.length - 1];
                 const text = fs.readFileSync(inDir(file), "utf8");
-                if (!text.startsWith(PLAN_MAGIC)) return fail("Error: Failed to read the given file as a state or plan file", 1);
+                if (!text.startsWith(PLAN_MAGIC))
+                    return fail("Error: Failed to read the given file as a state or plan file", 1);
                 return ok(`${text.slice(PLAN_MAGIC.length)}\n`);
             }
             case "apply": {
@@ -57,7 +64,9 @@ export function fakeTerraform(s: TerraformScenario): Handler {
                         1,
                     );
                 }
-                return s.apply === "ok" ? ok("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n") : fail("Error: apply failed", 1);
+                return s.apply === "ok"
+                    ? ok("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.\n")
+                    : fail("Error: apply failed", 1);
             }
         }
         return undefined;

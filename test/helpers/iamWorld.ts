@@ -21,7 +21,11 @@ export function bucket(name: string, accountId: string, policy: unknown): Captur
     return { stack: "pure", accountId, resourceName: name, name, arn: `arn:aws:s3:::${name}`, policy: doc(policy) };
 }
 
-export function iamModel(roles: readonly CapturedRole[], buckets: readonly CapturedBucket[] = [], cicdAccountId = "111111111111"): IamModel {
+export function iamModel(
+    roles: readonly CapturedRole[],
+    buckets: readonly CapturedBucket[] = [],
+    cicdAccountId = "111111111111",
+): IamModel {
     return {
         partition: "aws",
         region: "eu-west-1",

@@ -66,30 +66,34 @@ export function awsText(value: unknown): string {
     if (value === null || value === undefined) return "None\n";
     if (Array.isArray(value)) {
         if (value.length === 0) return "";
-        if (value.every((v) => Array.isArray(v))) return value.map((row) => (row as unknown[]).map(scalar).join("\t")).join("\n") + "\n";
+        if (value.every((v) => Array.isArray(v)))
+            return value.map((row) => (row as unknown[]).map(scalar).join("\t")).join("\n") + "\n";
         return `${value.map(scalar).join("\t")}\n`;
     }
     if (typeof value === "object") {
-        return `${Object.keys(value as object)
+        const record = value as Record<string, unknown>;
+        return `${Object.keys(record)
             .sort()
-            .map((k) => scalar((value as Record<string, unknown>)[k]))
+            .map((k) => scalar(record[k]))
             .join("\t")}\n`;
     }
     return `${scalar(value)}\n`;
 }
-const scalar = (v: unknown): string => (v === null || v === undefined ? "None" : typeof v === "object" ? JSON.stringify(v) : String(v));
+const scalar = (v: unknown): string =>
+    v === null || v === undefined ? "None" : typeof v === "string" ? v : JSON.stringify(v);
 
 /** Answers an aws call with a full API response: applies --query, then --output (json by default). */
 export function awsRespond(args: readonly string[], response: unknown): StubReply {
     const query = flag(args, "--query");
-    const value = query !== undefined ? search(response as object, query) : response;
+    const value: unknown = query !== undefined ? search(response, query) : response;
     const output = flag(args, "--output") ?? "json";
     return ok(output === "text" ? awsText(value) : `${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** Reads a `file://` argument relative to the caller's directory. */
 export function readFileArg(call: StubCall, value: string | undefined): string {
-    if (value === undefined || !value.startsWith("file://")) throw new Error(`expected a file:// argument, got ${value}`);
+    if (value === undefined || !value.startsWith("file://"))
+        throw new Error(`expected a file:// argument, got ${value}`);
     const p = value.slice("file://".length);
     return fs.readFileSync(path.isAbsolute(p) ? p : path.join(call.cwd, p), "utf8");
 }
@@ -110,7 +114,9 @@ function answer(tool: string, runId: string, key: string, cwd: string, args: str
 }
 
 /** "<tool>\0<run>\0<key>\0<cwd>\0<argc>\0<args...>\0" */
-function parseRequest(buf: Buffer): { tool: string; run: string; key: string; cwd: string; args: string[] } | undefined {
+function parseRequest(
+    buf: Buffer,
+): { tool: string; run: string; key: string; cwd: string; args: string[] } | undefined {
     const fields = buf.toString("utf8").split("\0");
     fields.pop();
     if (fields.length < 5) return undefined;

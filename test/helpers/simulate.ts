@@ -68,7 +68,9 @@ export function worldFor(model: CicdModel, target: TargetConfig): World {
     const ctx = targetContext(model.contract, model.contract.targets[target.name]);
     for (const method of model.config.methods) {
         for (const role of METHODS[method].targetRoles(ctx)) {
-            const statements = role.trust.Statement as { Condition?: { ArnEquals?: Record<string, string | string[]> } }[];
+            const statements = role.trust.Statement as {
+                Condition?: { ArnEquals?: Record<string, string | string[]> };
+            }[];
             const pinned = statements.flatMap((s) => {
                 const v = s.Condition?.ArnEquals?.["aws:PrincipalArn"];
                 return v === undefined ? [] : Array.isArray(v) ? v : [v];
@@ -92,7 +94,9 @@ export async function runTerraformAction(
     a: { world: World; tf: TerraformScenario; source?: string; planDir?: string; extraTools?: Record<string, Handler> },
 ): Promise<StepRun> {
     const n = targetNames(model.config, "terraform", target);
-    const project: ProjectSpec = model.projects.find((p) => p.name === (step === "apply" ? n.applyProject : n.planProject))!;
+    const project: ProjectSpec = model.projects.find(
+        (p) => p.name === (step === "apply" ? n.applyProject : n.planProject),
+    )!;
     const m = model.names.terraform;
     const pipeline = pipelineOf(model, step === "drift" ? m.driftPipeline : m.pipeline);
     const stages = waveStages(waveOf(model, target));
@@ -107,7 +111,13 @@ export async function runTerraformAction(
         cwd: source,
         env: { ...project.environment, ...actionEnv, TF_SHA256: FAKE_ZIP_SHA256 },
         inputs: a.planDir !== undefined ? { [n.planArtifact]: a.planDir } : {},
-        tools: { aws: fakeAws(a.world), terraform: fakeTerraform(a.tf), curl: fakeCurl, unzip: fakeUnzip, ...a.extraTools },
+        tools: {
+            aws: fakeAws(a.world),
+            terraform: fakeTerraform(a.tf),
+            curl: fakeCurl,
+            unzip: fakeUnzip,
+            ...a.extraTools,
+        },
         identity: project.role.name === undefined ? "build" : `arn:aws:iam::${CICD_ACCOUNT}:role/${project.role.name}`,
     });
     return { ...r, source };

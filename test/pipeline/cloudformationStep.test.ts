@@ -31,7 +31,8 @@ const world = (buildAction = "deploy", status = "NONE", next = "cfn-add-workload
 };
 const cfnCalls = (r: { calls: { tool: string; args: readonly string[] }[] }) =>
     callsOf(r.calls as never, "aws").filter((c) => c.startsWith("cloudformation"));
-const op = (r: Parameters<typeof cfnCalls>[0], name: string) => cfnCalls(r).filter((c) => c.startsWith(`cloudformation ${name}`));
+const op = (r: Parameters<typeof cfnCalls>[0], name: string) =>
+    cfnCalls(r).filter((c) => c.startsWith(`cloudformation ${name}`));
 const PLAN_ROLE = `arn:aws:iam::${prod.accountId}:role/xacct-cloudformation-plan`;
 const DEPLOY_ROLE = `arn:aws:iam::${prod.accountId}:role/xacct-cloudformation-deploy`;
 const EXEC_ROLE = `arn:aws:iam::${prod.accountId}:role/xacct-cloudformation-execution`;
@@ -63,7 +64,10 @@ describe("CloudFormation step script: plan", () => {
             .and.include("--template-body file://cloudformation/template.yaml")
             .and.include("--capabilities CAPABILITY_NAMED_IAM");
         // A first create takes the AMI the parameter names today.
-        expect(w.stack.changeSets[0].parameters).to.deep.include({ ParameterKey: "ImageId", ParameterValue: "ami-0123456789abcdef0" });
+        expect(w.stack.changeSets[0].parameters).to.deep.include({
+            ParameterKey: "ImageId",
+            ParameterValue: "ami-0123456789abcdef0",
+        });
         expect(r.exported.CHANGES).to.equal("yes");
         expect(r.exported.PLAN_SHA256).to.match(/^[0-9a-f]{64}$/);
         // Every CloudFormation call was the target's plan role's.
@@ -75,7 +79,9 @@ describe("CloudFormation step script: plan", () => {
         const w = world("deploy", "UPDATE_COMPLETE", "cfn-instance-replace");
         const r = await runCommandsAction(model, planAction, { world: w });
         expect(r.status, r.stderr).to.equal(0);
-        expect(op(r, "create-change-set")[0]).to.include("--change-set-type UPDATE").and.not.include("--on-stack-failure");
+        expect(op(r, "create-change-set")[0])
+            .to.include("--change-set-type UPDATE")
+            .and.not.include("--on-stack-failure");
         expect(w.stack.changeSets[0].parameters).to.deep.include({ ParameterKey: "ImageId", UsePreviousValue: true });
         expect(callsOf(r.calls, "aws").some((c) => c.startsWith("ssm"))).to.equal(false);
         expect(r.exported).to.deep.include({ CHANGES: "yes", APPROVAL: "required" });
@@ -93,7 +99,15 @@ describe("CloudFormation step script: plan", () => {
 
     it("removes the unexecuted change sets of earlier runs", async () => {
         const w = world("deploy", "UPDATE_COMPLETE", "cfn-instance-replace");
-        w.stack.changeSets.push({ name: "run-old", id: "x", type: "UPDATE", status: "CREATE_COMPLETE", executionStatus: "AVAILABLE", changes: [], parameters: [] });
+        w.stack.changeSets.push({
+            name: "run-old",
+            id: "x",
+            type: "UPDATE",
+            status: "CREATE_COMPLETE",
+            executionStatus: "AVAILABLE",
+            changes: [],
+            parameters: [],
+        });
         const r = await runCommandsAction(model, planAction, { world: w });
         expect(r.status, r.stderr).to.equal(0);
         expect(op(r, "delete-change-set")).to.deep.equal([
@@ -103,7 +117,8 @@ describe("CloudFormation step script: plan", () => {
 
     it("never creates over a stack it could not read: AccessDenied on describe-stacks stops the run", async () => {
         const w = world();
-        w.stack.describeError = "An error occurred (AccessDenied) when calling the DescribeStacks operation: not authorized";
+        w.stack.describeError =
+            "An error occurred (AccessDenied) when calling the DescribeStacks operation: not authorized";
         const r = await runCommandsAction(model, planAction, { world: w });
         expect(r.status).to.not.equal(0);
         expect(r.stderr).to.include("not 'does not exist': not guessing");
@@ -134,7 +149,9 @@ describe("CloudFormation step script: execute exactly the reviewed change set", 
         const r = await runCommandsAction(model, applyAction, { world: w });
         expect(r.status, r.stderr).to.equal(0);
         expect(w.stack.executed).to.deep.equal([w.stack.changeSets[0].id]);
-        expect(op(r, "execute-change-set")).to.deep.equal([`cloudformation execute-change-set --change-set-name ${w.stack.changeSets[0].id}`]);
+        expect(op(r, "execute-change-set")).to.deep.equal([
+            `cloudformation execute-change-set --change-set-name ${w.stack.changeSets[0].id}`,
+        ]);
         expect(op(r, "wait")[0]).to.include("stack-create-complete");
         const identities = new Set(r.calls.filter((c) => c.args[0] === "cloudformation").map((c) => c.identity));
         expect([...identities]).to.deep.equal([DEPLOY_ROLE]);
@@ -173,20 +190,41 @@ describe("CloudFormation step script: execute exactly the reviewed change set", 
 describe("CloudFormation step script: delete-stack runs and drift", () => {
     it("reviews what the deletion removes, then deletes with the execution role only what was reviewed", async () => {
         const w = world("delete-stack", "UPDATE_COMPLETE");
-        w.stack.resources = [{ LogicalResourceId: "Instance", PhysicalResourceId: "i-0abc", ResourceType: "AWS::EC2::Instance", ResourceStatus: "UPDATE_COMPLETE" }];
+        w.stack.resources = [
+            {
+                LogicalResourceId: "Instance",
+                PhysicalResourceId: "i-0abc",
+                ResourceType: "AWS::EC2::Instance",
+                ResourceStatus: "UPDATE_COMPLETE",
+            },
+        ];
         const p = await planned(w);
         expect(p.exported).to.deep.include({ CHANGES: "yes", APPROVAL: "required", RISK: "stateful-deletion" });
         const r = await runCommandsAction(model, applyAction, { world: w });
         expect(r.status, r.stderr).to.equal(0);
-        expect(op(r, "delete-stack")).to.deep.equal([`cloudformation delete-stack --stack-name xacct-workload-prod --role-arn ${EXEC_ROLE}`]);
+        expect(op(r, "delete-stack")).to.deep.equal([
+            `cloudformation delete-stack --stack-name xacct-workload-prod --role-arn ${EXEC_ROLE}`,
+        ]);
         expect(w.stack.deleted).to.equal(true);
     });
 
     it("refuses to delete a stack whose resources changed since the deletion was reviewed", async () => {
         const w = world("delete-stack", "UPDATE_COMPLETE");
-        w.stack.resources = [{ LogicalResourceId: "Instance", PhysicalResourceId: "i-0abc", ResourceType: "AWS::EC2::Instance", ResourceStatus: "UPDATE_COMPLETE" }];
+        w.stack.resources = [
+            {
+                LogicalResourceId: "Instance",
+                PhysicalResourceId: "i-0abc",
+                ResourceType: "AWS::EC2::Instance",
+                ResourceStatus: "UPDATE_COMPLETE",
+            },
+        ];
         await planned(w);
-        w.stack.resources.push({ LogicalResourceId: "Bucket", PhysicalResourceId: "b", ResourceType: "AWS::S3::Bucket", ResourceStatus: "CREATE_COMPLETE" });
+        w.stack.resources.push({
+            LogicalResourceId: "Bucket",
+            PhysicalResourceId: "b",
+            ResourceType: "AWS::S3::Bucket",
+            ResourceStatus: "CREATE_COMPLETE",
+        });
         const r = await runCommandsAction(model, applyAction, { world: w });
         expect(r.status).to.not.equal(0);
         expect(r.stderr).to.include("changed since its deletion was reviewed");
@@ -204,14 +242,23 @@ describe("CloudFormation step script: delete-stack runs and drift", () => {
                 LogicalResourceId: "Instance",
                 ResourceType: "AWS::EC2::Instance",
                 StackResourceDriftStatus: "MODIFIED",
-                PropertyDifferences: [{ PropertyPath: "/InstanceType", ExpectedValue: "t3.micro", ActualValue: "t3.large", DifferenceType: "NOT_EQUAL" }],
+                PropertyDifferences: [
+                    {
+                        PropertyPath: "/InstanceType",
+                        ExpectedValue: "t3.micro",
+                        ActualValue: "t3.large",
+                        DifferenceType: "NOT_EQUAL",
+                    },
+                ],
             },
         ];
         const r = await runCommandsAction(model, driftAction, { world: w });
         expect(r.status, r.stderr).to.equal(0);
         expect(w.messages.map((x) => x.subject)).to.deep.equal(["Drift in target prod"]);
         expect(w.messages[0].message).to.include("prod: +0 ~1 -0 -/+0");
-        expect(new Set(r.calls.filter((c) => c.args[0] === "cloudformation").map((c) => c.identity))).to.deep.equal(new Set([PLAN_ROLE]));
+        expect(new Set(r.calls.filter((c) => c.args[0] === "cloudformation").map((c) => c.identity))).to.deep.equal(
+            new Set([PLAN_ROLE]),
+        );
         expect(op(r, "execute-change-set").concat(op(r, "delete-stack"))).to.deep.equal([]);
     });
 });

@@ -12,7 +12,8 @@ import { EXECUTION_ID, modelOf, runTerraformAction, sha256, targetOf, worldFor }
 import { proofConfig } from "../../tools/offline/program";
 
 const FIX = path.join(__dirname, "..", "fixtures", "review");
-const plan = (name: string): Record<string, unknown> => JSON.parse(fs.readFileSync(path.join(FIX, `${name}.json`), "utf8"));
+const plan = (name: string): Record<string, unknown> =>
+    JSON.parse(fs.readFileSync(path.join(FIX, `${name}.json`), "utf8"));
 const model = modelOf(proofConfig());
 const dev = targetOf(model, "dev");
 const prod = targetOf(model, "prod");
@@ -51,7 +52,9 @@ describe("Terraform step script: plan", () => {
         // Assumed exactly prod's plan role, with the one-hour session role chaining allows.
         const assumes = callsOf(r.calls, "aws").filter((c) => c.startsWith("sts assume-role"));
         expect(assumes).to.have.length(1);
-        expect(assumes[0]).to.include(`--role-arn ${planRole(prod.accountId)}`).and.include("--duration-seconds 3600");
+        expect(assumes[0])
+            .to.include(`--role-arn ${planRole(prod.accountId)}`)
+            .and.include("--duration-seconds 3600");
         // Terraform ran with the target role's credentials, read-only lock, pinned lock file and state key.
         const tf = r.calls.filter((c) => c.tool === "terraform" && c.args[0] !== "version");
         expect(tf.map((c) => c.identity)).to.deep.equal(tf.map(() => planRole(prod.accountId)));
@@ -77,7 +80,10 @@ describe("Terraform step script: plan", () => {
     });
 
     it("plans a destroy with -destroy when the run's TF_ACTION, read from CodePipeline, is destroy", async () => {
-        const r = await runTerraformAction(model, dev, "plan", { world: world(dev, "destroy"), tf: scenario("tf-destroy") });
+        const r = await runTerraformAction(model, dev, "plan", {
+            world: world(dev, "destroy"),
+            tf: scenario("tf-destroy"),
+        });
         expect(r.status, r.stderr).to.equal(0);
         expect(callsOf(r.calls, "terraform").find((c) => c.includes(" plan "))).to.include("-destroy");
         expect(callsOf(r.calls, "aws")).to.include(
@@ -96,7 +102,9 @@ describe("Terraform step script: plan", () => {
         w.trusts[planRole(prod.accountId)] = [];
         const r = await runTerraformAction(model, prod, "plan", { world: w, tf: scenario() });
         expect(r.status).to.not.equal(0);
-        expect(r.stderr).to.include(`Cannot assume ${planRole(prod.accountId)}`).and.include("pulumi up --stack target-prod");
+        expect(r.stderr)
+            .to.include(`Cannot assume ${planRole(prod.accountId)}`)
+            .and.include("pulumi up --stack target-prod");
         expect(callsOf(r.calls, "terraform").filter((c) => !c.startsWith("version"))).to.deep.equal([]);
     });
 });
@@ -123,7 +131,10 @@ describe("Terraform step script: apply exactly the reviewed plan", () => {
 
     it("refuses a plan artifact that is not the reviewed plan, and applies nothing", async () => {
         const { w, tf, planDir } = await planned();
-        fs.writeFileSync(path.join(planDir, "tfplan"), fs.readFileSync(path.join(planDir, "tfplan"), "utf8").replace("workload", "w0rkload"));
+        fs.writeFileSync(
+            path.join(planDir, "tfplan"),
+            fs.readFileSync(path.join(planDir, "tfplan"), "utf8").replace("workload", "w0rkload"),
+        );
         const r = await runTerraformAction(model, prod, "apply", { world: w, tf, planDir });
         expect(r.status).to.not.equal(0);
         expect(r.stderr).to.include("is not the plan that was reviewed").and.include("not applying");
@@ -142,8 +153,17 @@ describe("Terraform step script: apply exactly the reviewed plan", () => {
 
     it("takes the latest successful plan of the action when the stage was retried", async () => {
         const { w, tf, planDir, exported } = await planned();
-        w.actionExecutions.unshift({ ...w.actionExecutions[0], lastUpdateTime: "2026-11-28T09:00:00Z", outputVariables: { ...exported, PLAN_SHA256: "0".repeat(64) } });
-        w.actionExecutions.push({ ...w.actionExecutions[0], status: "Failed", lastUpdateTime: "2026-11-28T11:00:00Z", outputVariables: {} });
+        w.actionExecutions.unshift({
+            ...w.actionExecutions[0],
+            lastUpdateTime: "2026-11-28T09:00:00Z",
+            outputVariables: { ...exported, PLAN_SHA256: "0".repeat(64) },
+        });
+        w.actionExecutions.push({
+            ...w.actionExecutions[0],
+            status: "Failed",
+            lastUpdateTime: "2026-11-28T11:00:00Z",
+            outputVariables: {},
+        });
         const r = await runTerraformAction(model, prod, "apply", { world: w, tf, planDir });
         expect(r.status, r.stderr).to.equal(0);
         expect(tf.applied).to.have.length(1);
@@ -187,7 +207,9 @@ describe("Terraform step script: drift", () => {
         expect(w.messages).to.have.length(1);
         expect(w.messages[0].topic).to.equal("arn:aws:sns:eu-west-1:111111111111:xacct-pipeline-notifications");
         expect(w.messages[0].subject).to.equal("Drift in target dev");
-        expect(w.messages[0].message).to.include("dev: ").and.include("Report: https://console.aws.amazon.com/s3/object/");
+        expect(w.messages[0].message)
+            .to.include("dev: ")
+            .and.include("Report: https://console.aws.amazon.com/s3/object/");
         const assumed = callsOf(r.calls, "aws").filter((c) => c.startsWith("sts assume-role"));
         expect(assumed).to.have.length(1);
         expect(assumed[0]).to.include(planRole(dev.accountId));
@@ -196,11 +218,20 @@ describe("Terraform step script: drift", () => {
 });
 
 describe("Terraform step script: the build that the source archive cannot rewrite", () => {
-    for (const file of [".pipeline/tf-step.sh", ".pipeline/common.sh", ".pipeline/classify.js", "terraform/.terraform.lock.hcl", ".pipeline/terraformrc"]) {
+    for (const file of [
+        ".pipeline/tf-step.sh",
+        ".pipeline/common.sh",
+        ".pipeline/classify.js",
+        "terraform/.terraform.lock.hcl",
+        ".pipeline/terraformrc",
+    ]) {
         it(`stops before anything runs when the uploaded archive changes ${file}`, async () => {
             const w = world(dev);
             const tf = scenario();
-            const files = { ...model.sourceFiles, [file]: `${model.sourceFiles[file]}\n# changed by whoever uploaded the archive\n` };
+            const files = {
+                ...model.sourceFiles,
+                [file]: `${model.sourceFiles[file]}\n# changed by whoever uploaded the archive\n`,
+            };
             const { sourceDir } = await import("../helpers/codebuild");
             const r = await runTerraformAction(model, dev, "plan", { world: w, tf, source: sourceDir(files) });
             expect(r.status).to.not.equal(0);
@@ -215,7 +246,12 @@ describe("Terraform step script: the build that the source archive cannot rewrit
         const r = await runTerraformAction(model, dev, "plan", {
             world: world(dev),
             tf: scenario(),
-            extraTools: { curl: (call) => (fs.writeFileSync(call.args[call.args.indexOf("-o") + 1], "tampered"), { code: 0, stdout: "", stderr: "" }) },
+            extraTools: {
+                curl: (call) => (
+                    fs.writeFileSync(call.args[call.args.indexOf("-o") + 1], "tampered"),
+                    { code: 0, stdout: "", stderr: "" }
+                ),
+            },
         });
         expect(r.status).to.not.equal(0);
         expect(r.stderr).to.include("does not match its pinned SHA-256");

@@ -12,10 +12,20 @@ import { reviewNamespace } from "../../names";
 import { manyTargets } from "../../tools/offline/program";
 import { World } from "../helpers/fakeAws";
 import { TerraformScenario } from "../helpers/fakeTools";
-import { actionOf, modelOf, pipelineOf, runCommandsAction, runTerraformAction, stageOf, targetOf, worldFor } from "../helpers/simulate";
+import {
+    actionOf,
+    modelOf,
+    pipelineOf,
+    runCommandsAction,
+    runTerraformAction,
+    stageOf,
+    targetOf,
+    worldFor,
+} from "../helpers/simulate";
 
 const FIX = path.join(__dirname, "..", "fixtures", "review");
-const planJson = (name: string) => JSON.parse(fs.readFileSync(path.join(FIX, `${name}.json`), "utf8")) as Record<string, unknown>;
+const planJson = (name: string) =>
+    JSON.parse(fs.readFileSync(path.join(FIX, `${name}.json`), "utf8")) as Record<string, unknown>;
 
 /** CodePipeline's VariableCheck: every rule must pass to enter; otherwise the condition's result (SKIP). */
 function entered(stage: StageSpec, outputs: Record<string, Record<string, string>>): boolean {
@@ -36,10 +46,15 @@ const resolveOutputs = (text: string, outputs: Record<string, Record<string, str
 /** Two targets in one wave "w1" that asks for approval (t2 requires it), both methods off but Terraform. */
 const model = (policy: "changes" | "risk" = "changes") =>
     modelOf(
-        manyTargets(2, [2], {
-            "cross-account-pipeline:methods": "terraform",
-            "cross-account-pipeline:approvalPolicy": policy,
-        }, 2),
+        manyTargets(
+            2,
+            [2],
+            {
+                "cross-account-pipeline:methods": "terraform",
+                "cross-account-pipeline:approvalPolicy": policy,
+            },
+            2,
+        ),
     );
 
 async function runWave(policy: "changes" | "risk", plans: Record<string, string>) {
@@ -57,7 +72,13 @@ async function runWave(policy: "changes" | "risk", plans: Record<string, string>
         const r = await runTerraformAction(m, t, "plan", { world: w, tf });
         expect(r.status, r.stderr).to.equal(0);
         outputs[`plan-${name}`] = r.exported;
-        review.actionExecutions.push({ stageName: "Plan-w1", actionName: `Plan-${name}`, status: "Succeeded", lastUpdateTime: "2026-11-28T10:00:00Z", outputVariables: r.exported });
+        review.actionExecutions.push({
+            stageName: "Plan-w1",
+            actionName: `Plan-${name}`,
+            status: "Succeeded",
+            lastUpdateTime: "2026-11-28T10:00:00Z",
+            outputVariables: r.exported,
+        });
     }
     const reviewAction = actionOf(planStage, "Review");
     const r = await runCommandsAction(m, reviewAction, { world: review });
@@ -96,10 +117,14 @@ describe("a wave: plans, review, approval, applies", () => {
         const w = await runWave("changes", { t1: "tf-noop", t2: "tf-instance-replace" });
         expect(w.approves).to.equal(true);
         expect(w.applies).to.equal(true);
-        expect(w.customData).to.match(/^Wave w1: 1 of 2 targets change; t2: \+\d+ ~\d+ -\d+ -\/\+1; risk: stateful-deletion/);
+        expect(w.customData).to.match(
+            /^Wave w1: 1 of 2 targets change; t2: \+\d+ ~\d+ -\d+ -\/\+1; risk: stateful-deletion/,
+        );
         expect(w.customData.length).to.be.at.most(1000);
         const key = "reviews/xacct-terraform/_waves/w1/8c1f3a2e-0000-4000-8000-000000000001/report.md";
-        expect(w.link).to.equal(`https://console.aws.amazon.com/s3/object/xacct-artifacts-111111111111-eu-west-1?region=eu-west-1&prefix=${key}`);
+        expect(w.link).to.equal(
+            `https://console.aws.amazon.com/s3/object/xacct-artifacts-111111111111-eu-west-1?region=eu-west-1&prefix=${key}`,
+        );
         const report = w.reviewWorld.uploads[`s3://xacct-artifacts-111111111111-eu-west-1/${key}`];
         expect(report).to.include("| [t2](https://console.aws.amazon.com/s3/object/").and.include("| yes | required |");
     });
@@ -134,6 +159,14 @@ describe("a wave: plans, review, approval, applies", () => {
             Operator: "EQ",
         });
         // A wave without an approval has no Approve stage, and its applies end at once on an empty plan.
-        expect(pipeline.stages.map((s) => s.name)).to.deep.equal(["Source", "ApproveDestroy", "Plan-t1", "Apply-t1", "Plan-t2", "Approve-t2", "Apply-t2"]);
+        expect(pipeline.stages.map((s) => s.name)).to.deep.equal([
+            "Source",
+            "ApproveDestroy",
+            "Plan-t1",
+            "Apply-t1",
+            "Plan-t2",
+            "Approve-t2",
+            "Apply-t2",
+        ]);
     });
 });

@@ -4,7 +4,16 @@ import { ConfigError } from "../../config";
 import { CONTRACT_VERSION } from "../../contract";
 import { runStack } from "../../stacks";
 import { find, ofType, policyOf, sid, useMocks } from "../../tools/offline/mocks";
-import { CICD_ACCOUNT, CicdRun, proofConfig, PROD_ACCOUNT, readerOf, runCicd, singleTarget, TARGET_ACCOUNT } from "../../tools/offline/program";
+import {
+    CICD_ACCOUNT,
+    CicdRun,
+    proofConfig,
+    PROD_ACCOUNT,
+    readerOf,
+    runCicd,
+    singleTarget,
+    TARGET_ACCOUNT,
+} from "../../tools/offline/program";
 
 // The cicd stack under mocks: components, buckets, per-target projects and roles, outputs, refusals.
 // The pipelines' structure is in cicdPipelines.test.ts.
@@ -59,23 +68,51 @@ describe("cicd stack (two targets, both methods)", () => {
     describe("the state bucket", () => {
         it("has a deterministic name, is never force-destroyed, and keeps 10 versions plus 90 days of history", () => {
             const b = find(run.mocks, "aws:s3/bucket:Bucket", "terraform-state-bucket");
-            expect(b.inputs).to.deep.include({ bucket: `xacct-tfstate-${CICD_ACCOUNT}-eu-west-1`, forceDestroy: false });
-            const rules = find(run.mocks, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "terraform-state-lifecycle").inputs.rules;
-            expect(rules[0].noncurrentVersionExpiration).to.deep.equal({ noncurrentDays: 90, newerNoncurrentVersions: 10 });
+            expect(b.inputs).to.deep.include({
+                bucket: `xacct-tfstate-${CICD_ACCOUNT}-eu-west-1`,
+                forceDestroy: false,
+            });
+            const rules = find(
+                run.mocks,
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                "terraform-state-lifecycle",
+            ).inputs.rules;
+            expect(rules[0].noncurrentVersionExpiration).to.deep.equal({
+                noncurrentDays: 90,
+                newerNoncurrentVersions: 10,
+            });
         });
 
         it("is versioned, SSE-S3, private and owner-enforced, and its versioning and lifecycle follow its policy", () => {
-            expect(find(run.mocks, "aws:s3/bucketVersioning:BucketVersioning", "terraform-state-versioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
-            const sse = find(run.mocks, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "terraform-state-encryption");
+            expect(
+                find(run.mocks, "aws:s3/bucketVersioning:BucketVersioning", "terraform-state-versioning").inputs
+                    .versioningConfiguration,
+            ).to.deep.equal({ status: "Enabled" });
+            const sse = find(
+                run.mocks,
+                "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                "terraform-state-encryption",
+            );
             expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: "AES256" });
-            const pab = find(run.mocks, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "terraform-state-public-access");
-            expect(pab.inputs).to.deep.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+            const pab = find(
+                run.mocks,
+                "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                "terraform-state-public-access",
+            );
+            expect(pab.inputs).to.deep.include({
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
         });
 
         it("admits each target account to its own prefix only, with one statement whatever the number of targets", () => {
             const policy = policyOf(find(run.mocks, "aws:s3/bucketPolicy:BucketPolicy", "terraform-state-policy"));
             const allow = sid(policy, "TargetRolesUseOwnPrefix");
-            expect(allow.Principal).to.deep.equal({ AWS: [`arn:aws:iam::${TARGET_ACCOUNT}:root`, `arn:aws:iam::${PROD_ACCOUNT}:root`] });
+            expect(allow.Principal).to.deep.equal({
+                AWS: [`arn:aws:iam::${TARGET_ACCOUNT}:root`, `arn:aws:iam::${PROD_ACCOUNT}:root`],
+            });
             expect(allow.Resource).to.deep.equal([
                 `arn:aws:s3:::xacct-tfstate-${CICD_ACCOUNT}-eu-west-1`,
                 `arn:aws:s3:::xacct-tfstate-${CICD_ACCOUNT}-eu-west-1/xacct/\${aws:PrincipalAccount}/*`,
@@ -96,18 +133,30 @@ describe("cicd stack (two targets, both methods)", () => {
             await useMocks("cicd", { accountId: CICD_ACCOUNT });
             new StateBucket(
                 "probe",
-                { bucketName: "probe-bucket", policy: { Version: "2012-10-17", Statement: [] }, noncurrentVersionDays: 90 },
+                {
+                    bucketName: "probe-bucket",
+                    policy: { Version: "2012-10-17", Statement: [] },
+                    noncurrentVersionDays: 90,
+                },
                 { transformations: [(a) => (seen.push({ type: a.type, retain: a.opts.retainOnDelete }), undefined)] },
             );
             const children = seen.filter((s) => s.type.startsWith("aws:s3/"));
-            expect(children.map((c) => c.type)).to.include.members(["aws:s3/bucket:Bucket", "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"]);
+            expect(children.map((c) => c.type)).to.include.members([
+                "aws:s3/bucket:Bucket",
+                "aws:s3/bucketPolicy:BucketPolicy",
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            ]);
             for (const c of children) expect(c.retain, c.type).to.equal(true);
         });
     });
 
     describe("the artifact bucket", () => {
         it("expires pipeline artifacts and review reports after 30 days, never the source archive", () => {
-            const rules = find(run.mocks, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "artifacts-lifecycle").inputs.rules as any[];
+            const rules = find(
+                run.mocks,
+                "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+                "artifacts-lifecycle",
+            ).inputs.rules as any[];
             expect(rules[0].noncurrentVersionExpiration).to.deep.equal({ noncurrentDays: 30 });
             const prefixes = rules.slice(1).map((r) => [r.filter.prefix, r.expiration.days]);
             expect(prefixes).to.deep.equal([
@@ -130,17 +179,30 @@ describe("cicd stack (two targets, both methods)", () => {
     describe("the CodeBuild projects (method 1)", () => {
         it("one per target and step, unprivileged, timed out within the hour a chained session lasts, logging to one group", () => {
             const projects = ofType(run.mocks, PROJECT);
-            expect(projects.map((p) => p.inputs.name).sort()).to.deep.equal(["xacct-tf-apply-dev", "xacct-tf-apply-prod", "xacct-tf-plan-dev", "xacct-tf-plan-prod"]);
+            expect(projects.map((p) => p.inputs.name).sort()).to.deep.equal([
+                "xacct-tf-apply-dev",
+                "xacct-tf-apply-prod",
+                "xacct-tf-plan-dev",
+                "xacct-tf-plan-prod",
+            ]);
             for (const p of projects) {
                 expect(p.inputs.environment.privilegedMode, p.name).to.equal(false);
                 expect(p.inputs.buildTimeout, p.name).to.equal(60);
-                expect(p.inputs.logsConfig.cloudwatchLogs).to.deep.equal({ status: "ENABLED", groupName: "/aws/codebuild/xacct-terraform", streamName: p.inputs.name });
+                expect(p.inputs.logsConfig.cloudwatchLogs).to.deep.equal({
+                    status: "ENABLED",
+                    groupName: "/aws/codebuild/xacct-terraform",
+                    streamName: p.inputs.name,
+                });
                 expect(p.inputs.source.buildspec, p.name).to.match(/^version: 0\.2\n/);
             }
         });
 
         it("holds its target's identity as literals in its own environment", () => {
-            const env = Object.fromEntries((find(run.mocks, PROJECT, "tf-apply-prod-project").inputs.environment.environmentVariables as any[]).map((e) => [e.name, e.value]));
+            const env = Object.fromEntries(
+                (
+                    find(run.mocks, PROJECT, "tf-apply-prod-project").inputs.environment.environmentVariables as any[]
+                ).map((e) => [e.name, e.value]),
+            );
             expect(env).to.deep.include({
                 TARGET_NAME: "prod",
                 TARGET_ACCOUNT_ID: PROD_ACCOUNT,
@@ -184,8 +246,13 @@ describe("cicd stack (two targets, both methods)", () => {
 describe("cicd stack: choosing methods and turning drift off", () => {
     it("terraform alone: no CloudFormation pipeline or action roles; cloudformation alone: no state bucket or projects", async () => {
         const tf = await runCicd(singleTarget({ "cross-account-pipeline:methods": "terraform" }));
-        expect(ofType(tf.mocks, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.have.members(["xacct-terraform", "xacct-terraform-drift"]);
-        expect(ofType(tf.mocks, "cross-account-pipeline:cicd:ActionRole").map((r) => r.name)).to.deep.equal(["terraform-review"]);
+        expect(ofType(tf.mocks, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.have.members([
+            "xacct-terraform",
+            "xacct-terraform-drift",
+        ]);
+        expect(ofType(tf.mocks, "cross-account-pipeline:cicd:ActionRole").map((r) => r.name)).to.deep.equal([
+            "terraform-review",
+        ]);
         const cfn = await runCicd(singleTarget({ "cross-account-pipeline:methods": "cloudformation" }));
         expect(ofType(cfn.mocks, PROJECT)).to.deep.equal([]);
         expect(ofType(cfn.mocks, "aws:s3/bucket:Bucket").map((b) => b.name)).to.deep.equal(["artifacts-bucket"]);
@@ -194,8 +261,13 @@ describe("cicd stack: choosing methods and turning drift off", () => {
 
     it("driftSchedule off: no drift pipelines and no schedule", async () => {
         const r = await runCicd(singleTarget({ "cross-account-pipeline:driftSchedule": "off" }));
-        expect(ofType(r.mocks, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.have.members(["xacct-terraform", "xacct-cloudformation"]);
-        expect(ofType(r.mocks, "aws:cloudwatch/eventRule:EventRule").map((x) => x.inputs.name)).to.deep.equal(["xacct-source-uploaded"]);
+        expect(ofType(r.mocks, "aws:codepipeline/pipeline:Pipeline").map((p) => p.inputs.name)).to.have.members([
+            "xacct-terraform",
+            "xacct-cloudformation",
+        ]);
+        expect(ofType(r.mocks, "aws:cloudwatch/eventRule:EventRule").map((x) => x.inputs.name)).to.deep.equal([
+            "xacct-source-uploaded",
+        ]);
     });
 });
 
@@ -221,6 +293,9 @@ describe("cicd stack: refusals before any resource", () => {
         } catch (e) {
             err = e;
         }
-        expect((err as Error).message).to.include('Unknown stack "prod"').and.include('"cicd"').and.include('"target-<name>"');
+        expect((err as Error).message)
+            .to.include('Unknown stack "prod"')
+            .and.include('"cicd"')
+            .and.include('"target-<name>"');
     });
 });
