@@ -233,7 +233,7 @@ export function parseOrgConfig(read: ConfigReader): OrgStackConfig {
     const raw = read(setting);
     if (raw === undefined || raw.trim() === "") {
         throw new ConfigError(
-            `${setting} is not set: it must list ${PATTERNS.organizationalUnitId.form}s, e.g. ` +
+            `${setting} is not set: it must list one or more of ${PATTERNS.organizationalUnitId.form}, e.g. ` +
                 `pulumi config set ${setting} ou-ab12-cdef3456`,
         );
     }

@@ -93,8 +93,15 @@ export function checkTargetEntry(
     const field = (name: string, pattern?: PatternName): string => {
         const v = e[name];
         const shape = pattern === undefined ? "a non-empty string" : PATTERNS[pattern].form;
-        if (typeof v !== "string" || (pattern === undefined && v.trim() === "")) {
+        if (v === undefined || v === null || (typeof v === "string" && pattern === undefined && v.trim() === "")) {
             throw new ConfigError(`${where}.${name} is missing: it must be ${shape}`);
+        }
+        if (typeof v !== "string") {
+            // A YAML number (accountId: 123456789012 unquoted) would lose leading zeros: ask for a string.
+            throw new ConfigError(
+                `${where}.${name} must be a string, ${shape}; got the ${typeof v} ${JSON.stringify(v)} ` +
+                    `(quote it in YAML: "${String(JSON.stringify(v))}")`,
+            );
         }
         return pattern === undefined ? v : check(`${where}.${name}`, v, pattern);
     };

@@ -66,6 +66,17 @@ describe("config: waves", () => {
         ).to.have.length(1);
     });
 
+    it("refuses an unquoted account number as such (not as missing), and says to quote it", () => {
+        const m = message(() => parse(withTargets([{ ...entry("dev", "x"), accountId: 22222222222 }])));
+        expect(m).to.equal(
+            "cross-account-pipeline:targets[0].accountId must be a string, 12 digits, e.g. 123456789012; " +
+                'got the number 22222222222 (quote it in YAML: "22222222222")',
+        );
+        expect(message(() => parse(withTargets([{ ...entry("dev", "x"), accountId: undefined }])))).to.include(
+            ".accountId is missing",
+        );
+    });
+
     it("refuses a wave name that cannot make a stage name", () => {
         expect(message(() => parse(withTargets([entry("dev", "200000000001", { wave: "Wave 1" })])))).to.equal(
             `${K("targets")}[0].wave must be 1 to 20 lower-case letters, digits or dashes, starting with a letter; got "Wave 1"`,

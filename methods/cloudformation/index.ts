@@ -8,15 +8,8 @@
  * reviewed change set, or delete the stack).
  */
 import { CicdConfig, TargetConfig, Wave } from "../../config";
-import { Names, principalName, targetNames, waveStages } from "../../names";
-import {
-    arn,
-    crossAccountTrust,
-    serviceTrust,
-    workloadManagedPolicyArn,
-    workloadPolicy,
-    WORKLOAD_TAG_KEY,
-} from "../../policies";
+import { Names, targetNames, waveStages } from "../../names";
+import { arn, crossAccountTrust, serviceTrust, WORKLOAD_TAG_KEY } from "../../policies";
 import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
 import { PIPELINE_DIR, PinnedFile, repoFile, SHARED_PINNED, verifyCommand } from "../pinned";
 import {
@@ -36,22 +29,9 @@ import {
     waveDeploymentStages,
     waveDriftStages,
 } from "../stages";
-import type {
-    ActionSpec,
-    CicdContext,
-    CicdMethodPart,
-    DeploymentMethod,
-    PipelineSpec,
-    RoleSpec,
-    TargetContext,
-    TargetRoleSpec,
-} from "../types";
-import {
-    applyActionRolePolicy,
-    cloudFormationDeployPolicy,
-    cloudFormationPlanPolicy,
-    planActionRolePolicy,
-} from "./policies";
+import { cloudFormationTargetRoles } from "./targetRoles";
+import type { ActionSpec, CicdContext, CicdMethodPart, DeploymentMethod, PipelineSpec, RoleSpec } from "../types";
+import { applyActionRolePolicy, planActionRolePolicy } from "./policies";
 
 /** Values of BUILD_ACTION. create-stack and update-stack are the seed's; both mean "deploy" here. */
 export const BUILD_ACTIONS = ["deploy", "create-stack", "update-stack", "delete-stack"] as const;
@@ -354,81 +334,5 @@ export const cloudformation: DeploymentMethod = {
         };
     },
 
-    targetRoles(ctx: TargetContext): TargetRoleSpec[] {
-        const m = ctx.names.cloudformation;
-        const executionRoleArn = arn.role(ctx.partition, ctx.accountId, ctx.names.cloudFormationExecutionRole);
-        const stack = {
-            partition: ctx.partition,
-            region: ctx.region,
-            accountId: ctx.accountId,
-            stackName: ctx.cfnStackName,
-            executionRoleArn,
-            amiParameter: ctx.amiParameter,
-        };
-        const principal = (step: "plan" | "apply"): string =>
-            arn.role(
-                ctx.partition,
-                ctx.cicdAccountId,
-                principalName(ctx.namePrefix, "cloudformation", step, ctx.accountId),
-            );
-        return [
-            {
-                key: "cloudformation-execution",
-                name: ctx.names.cloudFormationExecutionRole,
-                description: "CloudFormation builds the workload stack with this role, and nobody else may use it",
-                // CloudFormation documents no aws:SourceAccount / aws:SourceArn for stack service roles.
-                trust: serviceTrust({ service: "cloudformation.amazonaws.com" }),
-                policies: {
-                    "build-workload": workloadPolicy({
-                        partition: ctx.partition,
-                        region: ctx.region,
-                        accountId: ctx.accountId,
-                        workloadTag: m.workload,
-                        network: ctx.network,
-                        instanceType: ctx.instanceType,
-                        amiParameter: ctx.amiParameter,
-                        ...(ctx.amiId !== undefined ? { amiId: ctx.amiId } : {}),
-                        instanceRoleName: m.instanceRole,
-                        instanceProfileName: m.instanceProfile,
-                    }),
-                },
-            },
-            {
-                key: "cloudformation-plan",
-                name: m.planRole,
-                description:
-                    "The CI/CD account's plan action for this account proposes change sets and checks drift with this role; it cannot execute them",
-                trust: crossAccountTrust({
-                    sid: "OnlyThisAccountsCloudFormationPlanAction",
-                    partition: ctx.partition,
-                    trustedAccountId: ctx.cicdAccountId,
-                    trustedRoleArn: principal("plan"),
-                }),
-                policies: { "review-workload-stack": cloudFormationPlanPolicy(stack) },
-            },
-            {
-                key: "cloudformation-deploy",
-                name: m.deployRole,
-                description:
-                    "The CI/CD account's apply action for this account executes reviewed change sets with this role; it builds nothing itself",
-                trust: crossAccountTrust({
-                    sid: "OnlyThisAccountsCloudFormationApplyAction",
-                    partition: ctx.partition,
-                    trustedAccountId: ctx.cicdAccountId,
-                    trustedRoleArn: principal("apply"),
-                }),
-                policies: { "drive-workload-stack": cloudFormationDeployPolicy(stack) },
-            },
-            {
-                key: "cloudformation-instance",
-                name: m.instanceRole,
-                description:
-                    "The CloudFormation workload's instance role: the workload passes it to EC2 and cannot make another",
-                trust: serviceTrust({ service: "ec2.amazonaws.com" }),
-                policies: {},
-                managedPolicyArns: [workloadManagedPolicyArn(ctx.partition)],
-                instanceProfile: m.instanceProfile,
-            },
-        ];
-    },
+    targetRoles: cloudFormationTargetRoles,
 };

@@ -7,12 +7,13 @@ import type { Method } from "../../../../config";
 import { CapturedTarget, IamModel } from "../capture";
 import { EvalRequest, Evaluator, EvalResult, Verdict } from "../evaluate";
 import { BOUNDARY_HOPS } from "./boundaries";
+import { EXPOSURE_HOPS } from "./exposure";
 import { METHOD_HOPS } from "./methods";
 import { Hop, Pair } from "./refs";
 
 export * from "./refs";
 
-export const HOPS: readonly Hop[] = [...METHOD_HOPS, ...BOUNDARY_HOPS];
+export const HOPS: readonly Hop[] = [...METHOD_HOPS, ...BOUNDARY_HOPS, ...EXPOSURE_HOPS];
 
 /** Why a hop does not apply to this model, or undefined when it does. */
 export function notApplicable(m: IamModel, hop: Hop, pair: Pair): string | undefined {
