@@ -49,3 +49,35 @@ describe("imports of @pulumi/aws", () => {
         expect(notInFloor(program)).to.deep.equal([]);
     });
 });
+
+describe("the layout", () => {
+    const all = tsFiles(REPO, new Set(["node_modules", "bin", "reports", "docs"]));
+    const outsideTests = all.filter((f) => !path.relative(REPO, f).startsWith(`test${path.sep}`));
+
+    it("no file outside test/ imports from test/ (tools live in tools/offline/)", () => {
+        const offenders = outsideTests.filter((f) =>
+            specifiers(fs.readFileSync(f, "utf8")).some(
+                (s) =>
+                    s.startsWith(".") &&
+                    path.relative(REPO, path.resolve(path.dirname(f), s)).split(path.sep)[0] === "test",
+            ),
+        );
+        expect(outsideTests.length).to.be.greaterThan(100);
+        expect(offenders.map((f) => path.relative(REPO, f))).to.deep.equal([]);
+    });
+
+    it("no source file is over 400 lines (TypeScript, JavaScript, shell, Terraform)", () => {
+        const scripts = (dir: string): string[] =>
+            fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+                if (e.name.startsWith(".") || ["node_modules", "bin", "reports"].includes(e.name)) return [];
+                const p = path.join(dir, e.name);
+                if (e.isDirectory()) return scripts(p);
+                return /\.(js|sh|tf)$/.test(e.name) ? [p] : [];
+            });
+        const lines = (f: string): number => fs.readFileSync(f, "utf8").split("\n").length - 1;
+        const long = [...all, ...scripts(REPO)]
+            .filter((f) => lines(f) > 400)
+            .map((f) => `${path.relative(REPO, f)} (${lines(f)})`);
+        expect(long).to.deep.equal([]);
+    });
+});
