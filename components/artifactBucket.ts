@@ -6,6 +6,7 @@ import { hardenedBucket } from "./hardenedBucket";
 export interface ArtifactBucketArgs {
     /** Physical bucket name. */
     readonly bucketName: string;
+    /** The bucket policy (TLS only; the pipelines' and the deployer's access). */
     readonly policy: Document;
     /** Object key of the source archive the pipelines watch. */
     readonly sourceKey: string;

@@ -7,7 +7,7 @@ export interface HardenedBucketArgs {
     readonly bucketName: string;
     /** The bucket policy; should include the TLS-only denial. */
     readonly policy: Document;
-    /** Days after which noncurrent object versions expire; undefined keeps every version. */
+    /** Days after which noncurrent object versions expire. @default undefined: every version is kept */
     readonly noncurrentVersionDays?: number;
     /** With noncurrentVersionDays: the newest noncurrent versions kept whatever their age. @default none */
     readonly keepNewestNoncurrentVersions?: number;

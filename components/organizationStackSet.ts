@@ -5,6 +5,7 @@ import type { OrgStackConfig, RolloutConfig } from "../config";
 export interface OrganizationStackSetArgs {
     /** Physical name of the StackSet (unique in the management account and Region). */
     readonly stackSetName: string;
+    /** The StackSet's description, shown in the CloudFormation console. */
     readonly description: string;
     /** The template, as CreateStackSet's TemplateBody. */
     readonly templateBody: string;
@@ -14,6 +15,7 @@ export interface OrganizationStackSetArgs {
     readonly region: string;
     /** SELF from the management account, DELEGATED_ADMIN from a delegated StackSets administrator. */
     readonly callAs: OrgStackConfig["callAs"];
+    /** How stack instances roll out: concurrency and failure tolerance per OU, Region order. */
     readonly rollout: RolloutConfig;
 }
 

@@ -10,12 +10,15 @@ export const PIPELINE_EVENTS = [
 ] as const;
 
 export interface PipelineNotificationsArgs {
+    /** The CI/CD account: only its notification rules may publish to the topic (aws:SourceAccount). */
     readonly accountId: string;
+    /** The topic's ARN, known before it exists (the topic policy and the approvals name it). */
     readonly topicArn: string;
+    /** The topic's physical name. */
     readonly topicName: string;
     /** Pipelines by short name → ARN. */
     readonly pipelines: Record<string, string>;
-    /** Optional email subscription (the recipient must confirm it). */
+    /** An email subscription (the recipient must confirm it). @default none */
     readonly email?: string;
 }
 

@@ -6,7 +6,7 @@ import { roleWithPolicies } from "./roleWithPolicies";
 export interface PipelineTriggerArgs {
     /** The trigger as plain data: its role, the pipelines it starts, and a schedule (or none). */
     readonly spec: TriggerSpec;
-    /** Without a schedule: the bucket and key whose new versions start the pipelines. */
+    /** Without a schedule: the bucket and key whose new versions start the pipelines. @default none (a schedule trigger) */
     readonly source?: { readonly bucketName: pulumi.Input<string>; readonly key: string };
     /** Resources the targets wait for (the pipelines). @default none */
     readonly dependsOn?: pulumi.Resource[];

@@ -5,6 +5,7 @@ import { Document } from "../policies";
 export interface RoleWithPoliciesArgs {
     /** Physical role name: other policies and the other stack name it. */
     readonly roleName: string;
+    /** The role's IAM description: what it is for, and who may use it. */
     readonly description: string;
     /** Who may assume the role. */
     readonly trust: Document;

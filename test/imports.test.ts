@@ -80,4 +80,31 @@ describe("the layout", () => {
             .map((f) => `${path.relative(REPO, f)} (${lines(f)})`);
         expect(long).to.deep.equal([]);
     });
+
+    it("documents every Args property of a component, and the default of every optional one", () => {
+        const undocumented: string[] = [];
+        const dir = path.join(REPO, "components");
+        for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+            const text = fs.readFileSync(path.join(dir, file), "utf8");
+            for (const m of text.matchAll(/export interface (\w+Args)[^{]*\{([\s\S]*?)\n\}/g)) {
+                // Each top-level property, with the doc comment right above it (or none).
+                const lines = m[2].split("\n");
+                lines.forEach((line, i) => {
+                    const p = /^ {4}readonly (\w+)(\??):/.exec(line);
+                    if (p === null) return;
+                    const [, name, optional] = p;
+                    let j = i - 1;
+                    if (j < 0 || !lines[j].trim().endsWith("*/")) {
+                        undocumented.push(`${m[1]}.${name}: no doc comment`);
+                        return;
+                    }
+                    while (j > 0 && !lines[j].includes("/**")) j--;
+                    const doc = lines.slice(j, i).join(" ");
+                    if (optional === "?" && !doc.includes("@default"))
+                        undocumented.push(`${m[1]}.${name}: no @default`);
+                });
+            }
+        }
+        expect(undocumented).to.deep.equal([]);
+    });
 });
