@@ -13,6 +13,7 @@
  *
  *   npm run bench                       5 runs; 1, 50 and 200 targets
  *   npm run bench -- --quick            3 runs; 1 and 50 targets
+ *   npm run bench -- --npm-test-only    time npm test itself, --runs times (medians)
  *   npm run bench -- --project /tmp/x   measure a scratch copy of the program (with its own node_modules link)
  *   npm run bench -- --help
  */
@@ -21,6 +22,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { benchConfig } from "./bench/config";
+import { npmTestOnce, npmTestReport, NpmTestRun } from "./bench/npmTest";
 import { notInFloor, programSources } from "./bench/sources";
 import {
     GoalCheck,
@@ -273,9 +275,13 @@ function report(
     return { markdown, text };
 }
 
-async function main(): Promise<void> {
-    const opts = parseOptions(process.argv.slice(2), path.join(REPO, "BENCHMARKS.md"));
-    const project = path.resolve(opts.project ?? REPO);
+/** Writes a generated section into the output file, creating the file or the section if needed. */
+function writeSection(file: string, name: string, body: string): void {
+    const doc = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : `# Benchmarks\n`;
+    fs.writeFileSync(file, replaceSection(doc, name, body) ?? `${doc.trimEnd()}\n\n${section(name, body)}\n`);
+}
+
+async function stacks(opts: Options, project: string): Promise<string> {
     const missing = notInFloor(programSources(project));
     if (missing.length > 0) {
         throw new Error(
@@ -291,27 +297,33 @@ async function main(): Promise<void> {
         const list = cases(opts, outputs);
         log(`Measuring ${list.length} commands, ${opts.runs} runs each after a warm-up ...`);
         const results = measure(list, opts.runs, project);
-        const r = report(
-            opts,
-            results,
-            project,
-            { before, after: loadavg() },
-            Number(process.hrtime.bigint() - started) / 1e6,
-        );
+        const totalMs = Number(process.hrtime.bigint() - started) / 1e6;
+        const r = report(opts, results, project, { before, after: loadavg() }, totalMs);
         process.stdout.write(`\n${r.text}\n`);
-        if (opts.out !== undefined) {
-            const doc = fs.existsSync(opts.out)
-                ? fs.readFileSync(opts.out, "utf8")
-                : `# Benchmarks\n\n${section("stacks", "")}\n`;
-            fs.writeFileSync(
-                opts.out,
-                replaceSection(doc, "stacks", r.markdown) ?? `${doc.trimEnd()}\n\n${section("stacks", r.markdown)}\n`,
-            );
-            log(`\nWrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
-        }
+        return r.markdown;
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+async function main(): Promise<void> {
+    const opts = parseOptions(process.argv.slice(2), path.join(REPO, "BENCHMARKS.md"));
+    const project = path.resolve(opts.project ?? REPO);
+    if (!opts.npmTestOnly) {
+        const markdown = await stacks(opts, project);
+        if (opts.out !== undefined) writeSection(opts.out, "stacks", markdown);
+    }
+    if (opts.npmTest) {
+        const runs: NpmTestRun[] = [];
+        for (let i = 1; i <= opts.runs; i++) {
+            runs.push(npmTestOnce(project));
+            log(`  npm test ${i}/${opts.runs}: ${seconds(runs[i - 1].wallMs)} s, ${runs[i - 1].passing} passing`);
+        }
+        const markdown = npmTestReport(runs, loadavg());
+        process.stdout.write(`\n${markdown}\n`);
+        if (opts.out !== undefined) writeSection(opts.out, "npm-test", markdown);
+    }
+    if (opts.out !== undefined) log(`\nWrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
 }
 
 main().then(

@@ -49,7 +49,8 @@ describe("bench helpers (scripts/bench/stats.ts)", () => {
 
     it("parses the command line: defaults, --quick, and mistakes", () => {
         const full = parseOptions([], "/r/BENCHMARKS.md");
-        expect(full).to.include({ runs: 5, quick: false, out: "/r/BENCHMARKS.md" });
+        expect(full).to.include({ runs: 5, quick: false, npmTest: false, npmTestOnly: false, out: "/r/BENCHMARKS.md" });
+        expect(parseOptions(["--npm-test-only"], "o")).to.include({ npmTest: true, npmTestOnly: true });
         expect(full.targets).to.deep.equal([1, 50, 200]);
         const quick = parseOptions(["--quick"], "/r/BENCHMARKS.md");
         expect(quick).to.include({ runs: 3 });

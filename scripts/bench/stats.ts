@@ -86,6 +86,10 @@ export interface Options {
     /** Target counts of the cicd stack; always includes 1. */
     readonly targets: readonly number[];
     readonly quick: boolean;
+    /** Also time `npm test`. */
+    readonly npmTest: boolean;
+    /** Only time `npm test`. */
+    readonly npmTestOnly: boolean;
     /** Copy of the program to measure (default: this repository). */
     readonly project?: string;
     /** Where to write the results; undefined: print only. */
@@ -99,6 +103,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs N        timed runs per measurement, after one warm-up (default 5, at least 1)
   --quick         3 runs, 1 and 50 targets only
   --targets LIST  target counts, e.g. 1,50,200 (default 1,50,200; 1 is always measured)
+  --npm-test      also time npm test, --runs times (it writes its own section)
+  --npm-test-only time npm test only
   --project DIR   measure another copy of the program (e.g. a scratch copy with a fix); prints only
   --out FILE      write the results into FILE (default BENCHMARKS.md, or nothing with --project)
   --no-write      print only`;
@@ -108,6 +114,8 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Optio
     let runs: number | undefined;
     let targets: number[] | undefined;
     let quick = false;
+    let npmTest = false;
+    let npmTestOnly = false;
     let project: string | undefined;
     let out: string | undefined;
     let write = true;
@@ -141,6 +149,13 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Optio
             case "--quick":
                 quick = true;
                 break;
+            case "--npm-test":
+                npmTest = true;
+                break;
+            case "--npm-test-only":
+                npmTest = true;
+                npmTestOnly = true;
+                break;
             case "--project":
                 project = value(i++, arg);
                 break;
@@ -163,6 +178,8 @@ export function parseOptions(argv: readonly string[], defaultOut: string): Optio
         runs: runs ?? (quick ? 3 : 5),
         targets,
         quick,
+        npmTest,
+        npmTestOnly,
         project,
         out: !write ? undefined : (out ?? (project === undefined ? defaultOut : undefined)),
     };
