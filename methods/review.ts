@@ -6,7 +6,9 @@ import { Wave } from "../config";
 import { reviewNamespace, waveStages } from "../names";
 import { PIPELINE_DIR, PinnedFile, repoFile, shQuote, SHARED_PINNED, verifyCommand } from "./pinned";
 import { GATE_VARIABLES, SOURCE_ARTIFACT } from "./stages";
-import type { ActionSpec } from "./types";
+import { crossAccountTrust } from "../policies";
+import { reviewRolePolicy } from "../policies/pipeline";
+import type { ActionSpec, RoleSpec } from "./types";
 
 export const REVIEW_PINNED: readonly PinnedFile[] = [
     ...SHARED_PINNED,
@@ -100,5 +102,50 @@ export function reviewAction(a: {
             `sh ${PIPELINE_DIR}/review.sh`,
             readGateCommand(".review-wave"),
         ],
+    };
+}
+
+export interface ReviewRoleArgs {
+    readonly key: string;
+    readonly name: string;
+    /** What the role sums up: "Terraform plans", "change sets". */
+    readonly what: string;
+    readonly sid: string;
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+    readonly bucket: string;
+    readonly reviews: string;
+    readonly pipeline: string;
+    readonly pipelineRoleArn: string;
+    /** The Commands log group of the pipeline. */
+    readonly logGroup: string;
+}
+
+/** The role of a wave's Review action: reads the run's plans as data, writes the wave's report, reaches no target. */
+export function reviewRoleSpec(a: ReviewRoleArgs): RoleSpec {
+    return {
+        key: a.key,
+        name: a.name,
+        description: `Sums up a wave's ${a.what} for its approval in ${a.pipeline}; reaches no target`,
+        trust: crossAccountTrust({
+            sid: a.sid,
+            partition: a.partition,
+            trustedAccountId: a.accountId,
+            trustedRoleArn: a.pipelineRoleArn,
+        }),
+        policies: {
+            review: reviewRolePolicy({
+                partition: a.partition,
+                region: a.region,
+                accountId: a.accountId,
+                bucket: a.bucket,
+                pipelineName: a.pipeline,
+                logGroup: a.logGroup,
+                reportPrefix: `${a.reviews}/${a.pipeline}/_waves`,
+                sourcePipelines: [a.pipeline],
+                sourceArtifact: SOURCE_ARTIFACT,
+            }),
+        },
     };
 }

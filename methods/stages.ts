@@ -20,7 +20,8 @@
  */
 import { Wave } from "../config";
 import { reviewNamespace, waveStages } from "../names";
-import type { ActionSpec, StageSpec } from "./types";
+import { arn, serviceTrust } from "../policies";
+import type { ActionSpec, RoleSpec, StageSpec } from "./types";
 
 /** The variables a plan (or a wave's review) exports for the wave's gate and its approval. */
 export const GATE_VARIABLES = ["CHANGES", "APPROVAL", "SUMMARY"] as const;
@@ -172,4 +173,25 @@ export function criticalPath(stages: readonly StageSpec[]): {
         steps: new Set(s.actions.map((x) => x.runOrder ?? 1)).size,
     }));
     return { steps: byStage.reduce((n, s) => n + s.steps, 0), byStage };
+}
+
+/** A pipeline's service role: only CodePipeline, for this pipeline of this account, may assume it. */
+export function pipelineServiceRole(
+    scope: { readonly partition: string; readonly region: string; readonly accountId: string },
+    key: string,
+    name: string,
+    pipeline: string,
+    policy: RoleSpec["policies"][string],
+): RoleSpec {
+    return {
+        key,
+        name,
+        description: `Service role of the ${pipeline} pipeline`,
+        trust: serviceTrust({
+            service: "codepipeline.amazonaws.com",
+            sourceAccountId: scope.accountId,
+            sourceArn: arn.pipeline(scope.partition, scope.region, scope.accountId, pipeline),
+        }),
+        policies: { pipeline: policy },
+    };
 }

@@ -9,8 +9,8 @@
  */
 import { CicdConfig, TargetConfig, Wave } from "../../config";
 import { Names, targetNames, waveStages } from "../../names";
-import { arn, crossAccountTrust, serviceTrust, WORKLOAD_TAG_KEY } from "../../policies";
-import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
+import { arn, crossAccountTrust, WORKLOAD_TAG_KEY } from "../../policies";
+import { pipelineRolePolicy } from "../../policies/pipeline";
 import { PIPELINE_DIR, PinnedFile, repoFile, SHARED_PINNED, verifyCommand } from "../pinned";
 import {
     approvalLink,
@@ -20,6 +20,7 @@ import {
     REVIEW_PINNED,
     reviewAction,
     targetReportPrefix,
+    reviewRoleSpec,
 } from "../review";
 import {
     destroyGuardStage,
@@ -28,6 +29,7 @@ import {
     sourceStage,
     waveDeploymentStages,
     waveDriftStages,
+    pipelineServiceRole,
 } from "../stages";
 import { cloudFormationTargetRoles } from "./targetRoles";
 import type { ActionSpec, CicdContext, CicdMethodPart, DeploymentMethod, PipelineSpec, RoleSpec } from "../types";
@@ -211,29 +213,14 @@ export const cloudformation: DeploymentMethod = {
                     linkBase,
                 }),
         };
-        const pipelineRole = (
-            key: string,
-            name: string,
-            pipeline: string,
-            policy: RoleSpec["policies"][string],
-        ): RoleSpec => ({
-            key,
-            name,
-            description: `Service role of the ${pipeline} pipeline`,
-            trust: serviceTrust({
-                service: "codepipeline.amazonaws.com",
-                sourceAccountId: accountId,
-                sourceArn: arn.pipeline(partition, region, accountId, pipeline),
-            }),
-            policies: { pipeline: policy },
-        });
         const planPrincipals = arn.role(partition, accountId, `${p}-cfn-plan-*`);
         const applyPrincipals = arn.role(partition, accountId, `${p}-cfn-apply-*`);
         const pipelines: PipelineSpec[] = [
             {
                 key: "cloudformation",
                 name: m.pipeline,
-                role: pipelineRole(
+                role: pipelineServiceRole(
+                    scope,
                     "cloudformation-service",
                     m.pipelineRole,
                     m.pipeline,
@@ -274,7 +261,8 @@ export const cloudformation: DeploymentMethod = {
             pipelines.push({
                 key: "cloudformation-drift",
                 name: m.driftPipeline,
-                role: pipelineRole(
+                role: pipelineServiceRole(
+                    scope,
                     "cloudformation-drift-service",
                     m.driftPipelineRole,
                     m.driftPipeline,
@@ -296,27 +284,19 @@ export const cloudformation: DeploymentMethod = {
                 trigger: "schedule",
             });
         }
-        roles.push({
-            key: "cloudformation-review",
-            name: m.reviewRole,
-            description: `Sums up a wave's change sets for its approval in ${m.pipeline}; reaches no target`,
-            trust: crossAccountTrust({
+        roles.push(
+            reviewRoleSpec({
+                ...scope,
+                key: "cloudformation-review",
+                name: m.reviewRole,
+                what: "change sets",
                 sid: "OnlyTheCloudFormationPipeline",
-                partition,
-                trustedAccountId: accountId,
-                trustedRoleArn: pipelineRoleArn,
+                reviews: names.reviewPrefix,
+                pipeline: m.pipeline,
+                pipelineRoleArn,
+                logGroup: m.logGroup,
             }),
-            policies: {
-                review: reviewRolePolicy({
-                    ...scope,
-                    pipelineName: m.pipeline,
-                    logGroup: m.logGroup,
-                    reportPrefix: `${names.reviewPrefix}/${m.pipeline}/_waves`,
-                    sourcePipelines: [m.pipeline],
-                    sourceArtifact: SOURCE_ARTIFACT,
-                }),
-            },
-        });
+        );
         const sourceFiles: Record<string, string> = {};
         for (const f of [...CLOUDFORMATION_PINNED, ...REVIEW_PINNED]) sourceFiles[f.path] = f.content;
         sourceFiles[TEMPLATE_FILE] = repoFile(`workload/${TEMPLATE_FILE}`, TEMPLATE_FILE).content;

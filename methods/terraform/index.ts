@@ -7,13 +7,27 @@
  * scripts it runs are pinned by SHA-256, with the Terraform lock file and the CLI configuration that
  * admits only the locked providers.
  */
-import { arn, crossAccountTrust, serviceTrust } from "../../policies";
-import { pipelineRolePolicy, reviewRolePolicy } from "../../policies/pipeline";
+import { arn, serviceTrust } from "../../policies";
+import { pipelineRolePolicy } from "../../policies/pipeline";
 import { targetNames, waveStages } from "../../names";
 import { stateKeyPrefix, TargetConfig, Wave } from "../../config";
 import { PIPELINE_DIR, PinnedFile, repoFile, SHARED_PINNED } from "../pinned";
-import { approvalLink, reportLinkBase, REVIEW_PINNED, reviewAction, targetReportPrefix } from "../review";
-import { destroyGuardStage, SOURCE_ARTIFACT, sourceStage, waveDeploymentStages, waveDriftStages } from "../stages";
+import {
+    approvalLink,
+    reportLinkBase,
+    REVIEW_PINNED,
+    reviewAction,
+    reviewRoleSpec,
+    targetReportPrefix,
+} from "../review";
+import {
+    destroyGuardStage,
+    pipelineServiceRole,
+    SOURCE_ARTIFACT,
+    sourceStage,
+    waveDeploymentStages,
+    waveDriftStages,
+} from "../stages";
 import { terraformTargetRoles } from "./targetRoles";
 import type {
     ActionSpec,
@@ -216,27 +230,12 @@ export const terraform: DeploymentMethod = {
                     linkBase,
                 }),
         };
-        const pipelineRole = (
-            key: string,
-            name: string,
-            pipeline: string,
-            policy: RoleSpec["policies"][string],
-        ): RoleSpec => ({
-            key,
-            name,
-            description: `Service role of the ${pipeline} pipeline`,
-            trust: serviceTrust({
-                service: "codepipeline.amazonaws.com",
-                sourceAccountId: accountId,
-                sourceArn: arn.pipeline(partition, region, accountId, pipeline),
-            }),
-            policies: { pipeline: policy },
-        });
         const p = config.namePrefix;
         const deployment: PipelineSpec = {
             key: "terraform",
             name: m.pipeline,
-            role: pipelineRole(
+            role: pipelineServiceRole(
+                scope,
                 "terraform-service",
                 m.pipelineRole,
                 m.pipeline,
@@ -278,7 +277,8 @@ export const terraform: DeploymentMethod = {
             pipelines.push({
                 key: "terraform-drift",
                 name: m.driftPipeline,
-                role: pipelineRole(
+                role: pipelineServiceRole(
+                    scope,
                     "terraform-drift-service",
                     m.driftPipelineRole,
                     m.driftPipeline,
@@ -299,27 +299,17 @@ export const terraform: DeploymentMethod = {
                 trigger: "schedule",
             });
         }
-        const reviewRole: RoleSpec = {
+        const reviewRole = reviewRoleSpec({
+            ...scope,
             key: "terraform-review",
             name: m.reviewRole,
-            description: `Sums up a wave's Terraform plans for its approval in ${m.pipeline}; reaches no target`,
-            trust: crossAccountTrust({
-                sid: "OnlyTheTerraformPipeline",
-                partition,
-                trustedAccountId: accountId,
-                trustedRoleArn: arn.role(partition, accountId, m.pipelineRole),
-            }),
-            policies: {
-                review: reviewRolePolicy({
-                    ...scope,
-                    pipelineName: m.pipeline,
-                    logGroup: `/aws/codepipeline/${m.pipeline}`,
-                    reportPrefix: `${names.reviewPrefix}/${m.pipeline}/_waves`,
-                    sourcePipelines: [m.pipeline],
-                    sourceArtifact: SOURCE_ARTIFACT,
-                }),
-            },
-        };
+            what: "Terraform plans",
+            sid: "OnlyTheTerraformPipeline",
+            reviews: names.reviewPrefix,
+            pipeline: m.pipeline,
+            pipelineRoleArn: arn.role(partition, accountId, m.pipelineRole),
+            logGroup: `/aws/codepipeline/${m.pipeline}`,
+        });
         const sourceFiles: Record<string, string> = {};
         for (const f of [...pinned, ...REVIEW_PINNED]) sourceFiles[f.path] = f.content;
         for (const f of workloadFiles()) sourceFiles[f.path] = f.content;
