@@ -82,3 +82,16 @@ put_report() {
 report_link() {
     printf '%s%s' "$REVIEW_LINK_BASE" "$1"
 }
+
+# Publishes a drifted target's report to the notification topic. $1: what differs, in words.
+publish_drift() {
+    key="$REVIEW_PREFIX/drift/$PIPELINE_EXECUTION_ID/report.md"
+    put_report "$OUT/review/report.md" "$key"
+    {
+        printf 'Drift in target %s (account %s): %s.\n\n' "$TARGET_NAME" "$TARGET_ACCOUNT_ID" "$1"
+        printf '%s\n\nReport: %s\n' "$(cat "$OUT/review/summary.txt")" "$(report_link "$key")"
+    } >"$OUT/drift-message.txt"
+    aws sns publish --topic-arn "$TOPIC_ARN" --subject "Drift in target $TARGET_NAME" \
+        --message "file://$OUT/drift-message.txt" >/dev/null || die "Could not publish the drift report to $TOPIC_ARN"
+    note "Drift reported: $(cat "$OUT/review/summary.txt")"
+}

@@ -254,15 +254,7 @@ drift() {
         note "No drift: $STACK_NAME matches its template"
         return 0
     fi
-    key="$REVIEW_PREFIX/drift/$PIPELINE_EXECUTION_ID/report.md"
-    put_report "$OUT/review/report.md" "$key"
-    {
-        printf 'Drift in target %s (account %s): stack %s differs from its template.\n\n' "$TARGET_NAME" "$TARGET_ACCOUNT_ID" "$STACK_NAME"
-        printf '%s\n\nReport: %s\n' "$(cat "$OUT/review/summary.txt")" "$(report_link "$key")"
-    } >"$OUT/drift-message.txt"
-    aws sns publish --topic-arn "$TOPIC_ARN" --subject "Drift in target $TARGET_NAME" \
-        --message "file://$OUT/drift-message.txt" >/dev/null || die "Could not publish the drift report to $TOPIC_ARN"
-    note "Drift reported: $(cat "$OUT/review/summary.txt")"
+    publish_drift "stack $STACK_NAME differs from its template"
 }
 
 case "$step" in

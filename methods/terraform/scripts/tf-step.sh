@@ -163,15 +163,7 @@ drift() {
     esac
     classify "$OUT/plan.json"
     printf 'yes\n' >"$OUT/review/drift"
-    key="$REVIEW_PREFIX/drift/$PIPELINE_EXECUTION_ID/report.md"
-    put_report "$OUT/review/report.md" "$key"
-    {
-        printf 'Drift in target %s (account %s): its resources differ from its code.\n\n' "$TARGET_NAME" "$TARGET_ACCOUNT_ID"
-        printf '%s\n\nReport: %s\n' "$(cat "$OUT/review/summary.txt")" "$(report_link "$key")"
-    } >"$OUT/drift-message.txt"
-    aws sns publish --topic-arn "$TOPIC_ARN" --subject "Drift in target $TARGET_NAME" \
-        --message "file://$OUT/drift-message.txt" >/dev/null || die "Could not publish the drift report to $TOPIC_ARN"
-    note "Drift reported: $(cat "$OUT/review/summary.txt")"
+    publish_drift "its resources differ from its code"
 }
 
 case "$step" in
