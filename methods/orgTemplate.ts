@@ -24,8 +24,7 @@ import { ConfigError } from "../config";
 import type { CicdContract } from "../contract";
 import { deriveNames } from "../names";
 import { NETWORK_TAG_KEY } from "../policies/workload";
-import { exceeds, quotaMessage, roleUsages } from "../quotas";
-import { METHODS } from "./index";
+import { checkedTargetRoles } from "./index";
 import type { TargetContext, TargetRoleSpec } from "./types";
 
 /** CloudFormation's pseudo parameter of the account a stack instance is deployed in. */
@@ -72,18 +71,7 @@ export function orgTargetContext(contract: CicdContract): TargetContext {
  */
 export function orgRoleSpecs(contract: CicdContract): TargetRoleSpec[] {
     const ctx = orgTargetContext(contract);
-    const roles = contract.methods.flatMap((m) => METHODS[m].targetRoles(ctx));
-    const over = roles
-        .flatMap((r) =>
-            roleUsages(
-                r.name,
-                JSON.stringify(r.trust),
-                Object.values(r.policies).map((d) => JSON.stringify(d)),
-            ),
-        )
-        .find(exceeds);
-    if (over !== undefined) throw new ConfigError(quotaMessage(over));
-    return roles;
+    return checkedTargetRoles(contract.methods, ctx);
 }
 
 /** A JSON value of a template: plain data and intrinsic functions. */

@@ -3,10 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { CrossAccountRole } from "../components/crossAccountRole";
 import { ConfigError, TargetStackConfig } from "../config";
 import { CicdContract, checkContract, TargetContract } from "../contract";
-import { METHODS } from "../methods";
+import { checkedTargetRoles } from "../methods";
 import type { TargetContext, TargetRoleSpec } from "../methods/types";
 import { deriveNames } from "../names";
-import { exceeds, quotaMessage, roleUsages } from "../quotas";
 
 export interface TargetOutputs {
     readonly targetName: string;
@@ -46,18 +45,7 @@ export function targetContext(contract: CicdContract, entry: TargetContract): Ta
 
 /** Every role a target account needs for the contract's methods, checked against IAM's size limits. */
 export function targetRoles(contract: CicdContract, ctx: TargetContext): TargetRoleSpec[] {
-    const roles = contract.methods.flatMap((m) => METHODS[m].targetRoles(ctx));
-    const over = roles
-        .flatMap((r) =>
-            roleUsages(
-                r.name,
-                JSON.stringify(r.trust),
-                Object.values(r.policies).map((d) => JSON.stringify(d)),
-            ),
-        )
-        .find(exceeds);
-    if (over !== undefined) throw new ConfigError(quotaMessage(over));
-    return roles;
+    return checkedTargetRoles(contract.methods, ctx);
 }
 
 /**
