@@ -12,6 +12,8 @@
 import * as fs from "fs";
 
 const started = process.hrtime.bigint();
+/** Full stack traces, as under `pulumi up` (the offline mocks otherwise keep 2 frames; tools/offline/mocks.ts). */
+const V8_DEFAULT_STACK_TRACE_LIMIT = Error.stackTraceLimit;
 const msSince = (from: bigint): number => Math.round(Number(process.hrtime.bigint() - from) / 1e6);
 
 type CicdOutputsFile = Record<string, unknown> & {
@@ -36,13 +38,14 @@ async function main(): Promise<Record<string, unknown>> {
     let mocks;
     if (stack === "cicd") {
         config = benchConfig(targets);
-        mocks = await useMocks(stack, { accountId: CICD_ACCOUNT });
+        mocks = await useMocks(stack, { accountId: CICD_ACCOUNT, stackTraceLimit: V8_DEFAULT_STACK_TRACE_LIMIT });
     } else {
         if (!outputsFile) throw new Error(`${stack}: the file with the cicd stack's outputs is required`);
         const cicdOutputs = JSON.parse(fs.readFileSync(outputsFile, "utf8")) as CicdOutputsFile;
         const entry = Object.values(cicdOutputs.targets).find((t) => t.stackName === stack);
         if (entry === undefined) throw new Error(`${stack}: no such target in the cicd outputs ${outputsFile}`);
         mocks = await useMocks(stack, {
+            stackTraceLimit: V8_DEFAULT_STACK_TRACE_LIMIT,
             accountId: entry.accountId,
             providerAccounts: { target: entry.accountId },
             stackOutputs: { [CICD_STACK]: cicdOutputs },

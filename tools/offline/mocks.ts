@@ -21,7 +21,22 @@ export interface MockOptions {
     /** StackReference outputs, keyed by the referenced stack's name. */
     readonly stackOutputs?: Record<string, Record<string, unknown>>;
     readonly partition?: string;
+    /**
+     * Error.stackTraceLimit while the program runs (restored by settle). @default OFFLINE_STACK_TRACE_LIMIT.
+     * The bench passes V8's default (10), to time the program as `pulumi up` runs it.
+     */
+    readonly stackTraceLimit?: number;
 }
+
+/**
+ * @pulumi/pulumi captures `new Error().stack` for every promise it makes (runtime/debuggable.js), and
+ * under ts-node each capture is source-mapped frame by frame: about 40 % of a mock run's CPU. Nothing
+ * offline reads those traces, so the mocks keep them to 2 frames while the program runs: `npm test`'s
+ * mocha went from 38 s to 26 s (BENCHMARKS.md). Errors the program throws then carry a short stack;
+ * their messages are whole.
+ */
+export const OFFLINE_STACK_TRACE_LIMIT = 2;
+let savedStackTraceLimit: number | undefined;
 
 /**
  * Mocks that record every resource and answer with realistic ARNs and names, so that
@@ -135,6 +150,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
 /** Installs fresh mocks for one stack; every test gets its own engine state. */
 export async function useMocks(stack: string, options: MockOptions): Promise<RecordingMocks> {
     const mocks = new RecordingMocks(options);
+    savedStackTraceLimit ??= Error.stackTraceLimit;
+    Error.stackTraceLimit = options.stackTraceLimit ?? OFFLINE_STACK_TRACE_LIMIT;
     await pulumi.runtime.setMocks(mocks, PROJECT, stack, false, ORG);
     // The mock monitor hands newResource no parent; record it from the request on the way in.
     const monitor = pulumi.runtime.getMonitor() as unknown as {
@@ -179,6 +196,8 @@ export async function settle(mocks: RecordingMocks): Promise<void> {
             last = mocks.resources.length;
         }
     }
+    if (savedStackTraceLimit !== undefined) Error.stackTraceLimit = savedStackTraceLimit;
+    savedStackTraceLimit = undefined;
 }
 
 export function find(mocks: RecordingMocks, type: string, name: string): Recorded {
