@@ -1,5 +1,5 @@
 import { ConfigError, type Method } from "../config";
-import { exceeds, quotaMessage, roleUsages } from "../quotas";
+import { firstExceeded, quotaMessage, roleUsages } from "../quotas";
 import { cloudformation } from "./cloudformation";
 import { terraform } from "./terraform";
 import type { DeploymentMethod, TargetContext, TargetRoleSpec } from "./types";
@@ -13,15 +13,15 @@ export const METHODS: Readonly<Record<Method, DeploymentMethod>> = { terraform, 
  */
 export function checkedTargetRoles(methods: readonly Method[], ctx: TargetContext): TargetRoleSpec[] {
     const roles = methods.flatMap((m) => METHODS[m].targetRoles(ctx));
-    const over = roles
-        .flatMap((r) =>
+    const over = firstExceeded(
+        roles.flatMap((r) =>
             roleUsages(
                 r.name,
                 JSON.stringify(r.trust),
                 Object.values(r.policies).map((d) => JSON.stringify(d)),
             ),
-        )
-        .find(exceeds);
+        ),
+    );
     if (over !== undefined) throw new ConfigError(quotaMessage(over));
     return roles;
 }

@@ -68,10 +68,6 @@ export interface PipelineSpec {
     readonly role: RoleSpec;
     readonly variables: readonly VariableSpec[];
     readonly stages: readonly StageSpec[];
-    /** Roles this pipeline's service role assumes for its actions (action-level roleArn). */
-    readonly actionRoleArns: readonly string[];
-    /** The destroy guard's pipeline variable and value, for deployment pipelines. */
-    readonly destroyGuard?: { readonly variable: string; readonly value: string };
     /** Starts on a new source archive (deployment) or on the drift schedule (drift). */
     readonly trigger: "source" | "schedule";
 }

@@ -35,9 +35,6 @@ import { cloudFormationTargetRoles } from "./targetRoles";
 import type { ActionSpec, CicdContext, CicdMethodPart, DeploymentMethod, PipelineSpec, RoleSpec } from "../types";
 import { applyActionRolePolicy, planActionRolePolicy } from "./policies";
 
-/** Values of BUILD_ACTION. create-stack and update-stack are the seed's; both mean "deploy" here. */
-export const BUILD_ACTIONS = ["deploy", "create-stack", "update-stack", "delete-stack"] as const;
-
 export const TEMPLATE_FILE = "cloudformation/template.yaml";
 export const parametersFile = (target: Pick<TargetConfig, "name">): string =>
     `cloudformation/parameters-${target.name}.json`;
@@ -252,8 +249,6 @@ export const cloudformation: DeploymentMethod = {
                         reportLink: (w) => approvalLink(linkBase, names.reviewPrefix, m.pipeline, w),
                     }),
                 ],
-                actionRoleArns: [planPrincipals, applyPrincipals, reviewRoleArn],
-                destroyGuard: { variable: "BUILD_ACTION", value: "delete-stack" },
                 trigger: "source",
             },
         ];
@@ -280,7 +275,6 @@ export const cloudformation: DeploymentMethod = {
                     sourceStage(names.artifactBucket, names.sourceKey),
                     ...waveDriftStages(config.waves, builders),
                 ],
-                actionRoleArns: [planPrincipals],
                 trigger: "schedule",
             });
         }

@@ -1,6 +1,6 @@
 /** Method 2's roles in a target account: the CloudFormation execution role, the plan role (change sets, drift), the deploy role (execute the reviewed set), and the workload's instance role. */
-import { principalName } from "../../names";
 import { arn, crossAccountTrust, serviceTrust, workloadManagedPolicyArn, workloadPolicy } from "../../policies";
+import { cicdPrincipalArn, workloadScope } from "../targetScope";
 import type { TargetContext, TargetRoleSpec } from "../types";
 import { cloudFormationDeployPolicy, cloudFormationPlanPolicy } from "./policies";
 
@@ -15,12 +15,7 @@ export function cloudFormationTargetRoles(ctx: TargetContext): TargetRoleSpec[] 
         executionRoleArn,
         amiParameter: ctx.amiParameter,
     };
-    const principal = (step: "plan" | "apply"): string =>
-        arn.role(
-            ctx.partition,
-            ctx.cicdAccountId,
-            principalName(ctx.namePrefix, "cloudformation", step, ctx.accountId),
-        );
+    const principal = (step: "plan" | "apply"): string => cicdPrincipalArn(ctx, "cloudformation", step);
     return [
         {
             key: "cloudformation-execution",
@@ -29,18 +24,7 @@ export function cloudFormationTargetRoles(ctx: TargetContext): TargetRoleSpec[] 
             // CloudFormation documents no aws:SourceAccount / aws:SourceArn for stack service roles.
             trust: serviceTrust({ service: "cloudformation.amazonaws.com" }),
             policies: {
-                "build-workload": workloadPolicy({
-                    partition: ctx.partition,
-                    region: ctx.region,
-                    accountId: ctx.accountId,
-                    workloadTag: m.workload,
-                    network: ctx.network,
-                    instanceType: ctx.instanceType,
-                    amiParameter: ctx.amiParameter,
-                    ...(ctx.amiId !== undefined ? { amiId: ctx.amiId } : {}),
-                    instanceRoleName: m.instanceRole,
-                    instanceProfileName: m.instanceProfile,
-                }),
+                "build-workload": workloadPolicy(workloadScope(ctx, m)),
             },
         },
         {

@@ -41,9 +41,6 @@ import type {
 import { buildspec, terraformCliConfig, terraformVariables, tfvarsFile, workloadFiles } from "./files";
 import { applyBuildRolePolicy, planBuildRolePolicy } from "./policies";
 
-/** The run's pipeline variable: the seed's interface, checked against these values by the build. */
-export const TF_ACTIONS = ["apply", "destroy"] as const;
-
 export const TERRAFORM_PINNED = (lockFile: PinnedFile): PinnedFile[] => [
     ...SHARED_PINNED,
     repoFile("methods/terraform/scripts/tf-step.sh", `${PIPELINE_DIR}/tf-step.sh`),
@@ -268,8 +265,6 @@ export const terraform: DeploymentMethod = {
                     reportLink: (w) => approvalLink(linkBase, names.reviewPrefix, m.pipeline, w),
                 }),
             ],
-            actionRoleArns: [reviewRoleArn],
-            destroyGuard: { variable: "TF_ACTION", value: "destroy" },
             trigger: "source",
         };
         const pipelines: PipelineSpec[] = [deployment];
@@ -295,7 +290,6 @@ export const terraform: DeploymentMethod = {
                     sourceStage(names.artifactBucket, names.sourceKey),
                     ...waveDriftStages(config.waves, builders),
                 ],
-                actionRoleArns: [],
                 trigger: "schedule",
             });
         }

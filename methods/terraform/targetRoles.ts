@@ -1,6 +1,5 @@
 /** Method 1's roles in a target account: the read-only plan role, the deploy role, and the workload's instance role. */
 import {
-    arn,
     crossAccountTrust,
     serviceTrust,
     terraformStatePolicy,
@@ -8,26 +7,14 @@ import {
     workloadPolicy,
     workloadReadPolicy,
 } from "../../policies";
-import { principalName } from "../../names";
 import { stateKeyPrefix } from "../../config";
+import { cicdPrincipalArn, workloadScope } from "../targetScope";
 import type { TargetContext, TargetRoleSpec } from "../types";
 
 export function terraformTargetRoles(ctx: TargetContext): TargetRoleSpec[] {
     const m = ctx.names.terraform;
-    const scope = {
-        partition: ctx.partition,
-        region: ctx.region,
-        accountId: ctx.accountId,
-        workloadTag: m.workload,
-        network: ctx.network,
-        instanceType: ctx.instanceType,
-        amiParameter: ctx.amiParameter,
-        ...(ctx.amiId !== undefined ? { amiId: ctx.amiId } : {}),
-        instanceRoleName: m.instanceRole,
-        instanceProfileName: m.instanceProfile,
-    };
-    const principal = (step: "plan" | "apply"): string =>
-        arn.role(ctx.partition, ctx.cicdAccountId, principalName(ctx.namePrefix, "terraform", step, ctx.accountId));
+    const scope = workloadScope(ctx, m);
+    const principal = (step: "plan" | "apply"): string => cicdPrincipalArn(ctx, "terraform", step);
     const state = {
         partition: ctx.partition,
         bucket: ctx.names.stateBucket,

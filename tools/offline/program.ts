@@ -102,10 +102,12 @@ export async function runTarget(
         (t) => t.stackName === stack,
     );
     const account = opts.account ?? entry?.accountId ?? TARGET_ACCOUNT;
+    // The cicd stack's outputs answer the StackReference the target stack's config names.
+    const cicdStack = opts.targetConfig?.["cross-account-pipeline:cicdStack"]?.trim() || CICD_STACK;
     const mocks = await useMocks(stack, {
         accountId: account,
         providerAccounts: { target: account },
-        stackOutputs: { [CICD_STACK]: cicd.outputs },
+        stackOutputs: { [cicdStack]: cicd.outputs },
     });
     const outputs = await resolveOutputs(await runStack(stack, readerOf(opts.targetConfig ?? {})));
     await settle(mocks);

@@ -4,13 +4,13 @@
  * its outputs, captures the IAM documents, evaluates the hop matrix, and returns the report's data.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, parseTargetConfig, PROJECT } from "../../../config";
+import { ConfigError, PROJECT } from "../../../config";
 import type { TargetContract } from "../../../contract";
 import { runStack } from "../../../stacks";
 import { captureModel, IamModel } from "../iam/capture";
-import { evaluateHops, Pair } from "../iam/hops";
+import { cellsOf, evaluateHops, Pair } from "../iam/hops";
 import { Recorded, resolveOutputs, settle, useMocks } from "../mocks";
-import { CICD_ACCOUNT, CICD_STACK, CicdRun, readerOf, runCicd, TargetRun } from "../program";
+import { CICD_ACCOUNT, CICD_STACK, CicdRun, readerOf, runCicd, runTarget, TargetRun } from "../program";
 import { readStackConfig } from "../stackConfig";
 import { mermaidDiagram } from "./diagram";
 import { iamDocuments } from "./documents";
@@ -53,22 +53,6 @@ export interface PlanOptions {
 export interface PlanResult {
     readonly markdown: string;
     readonly json: PlanJson;
-}
-
-/** Runs one target stack under fresh mocks, with the cicd run's outputs behind its StackReference. */
-async function runTargetStack(stack: string, config: Record<string, string>, cicd: CicdRun): Promise<TargetRun> {
-    const { cicdStack, targetName } = parseTargetConfig(readerOf(config), stack);
-    const entry = (cicd.outputs.targets as Record<string, TargetContract>)[targetName];
-    // Without an entry the stack stops before it asks for an identity; the account is never used.
-    const account = entry?.accountId ?? "000000000000";
-    const mocks = await useMocks(stack, {
-        accountId: account,
-        providerAccounts: { target: account },
-        stackOutputs: { [cicdStack]: cicd.outputs },
-    });
-    const outputs = await resolveOutputs(await runStack(stack, readerOf(config)));
-    await settle(mocks);
-    return { mocks, outputs, cicd };
 }
 
 /** Runs the org stack under fresh mocks in the (placeholder) management account. */
@@ -134,15 +118,8 @@ export async function planHopMatrices(model: IamModel, selves: readonly string[]
         const pair: Pair = other !== undefined ? { self, other } : { self };
         const rows = (await evaluateHops(model, undefined, pair)).map((r): PlanHopRow => ({
             id: r.hop.id,
-            group: r.hop.group,
-            title: r.hop.title,
-            principal: r.principal,
-            action: r.action,
-            resource: r.resource,
-            expected: r.expected,
-            ...(r.actual !== undefined ? { actual: r.actual } : {}),
+            ...cellsOf(r),
             asExpected: r.skipped !== undefined || r.actual === r.expected,
-            ...(r.skipped !== undefined ? { skipped: r.skipped } : {}),
             allowedBy: r.result?.allowedBy ?? [],
             deniedBy: r.result?.deniedBy ?? [],
         }));
@@ -227,7 +204,7 @@ export async function buildPlan(stack: string, opts: PlanOptions): Promise<PlanR
         const i = contracts.findIndex((c) => c.stackName === stack);
         if (i < 0) {
             // The target stack itself refuses (its name is not in the cicd stack's targets), with its message.
-            await runTargetStack(stack, own.values, cicd);
+            await runTarget({}, { stack, targetConfig: own.values, cicd });
             throw new ConfigError(`${stack} is not a target of the cicd stack`);
         }
         targetStacks = [stack, ...(contracts.length > 1 ? [contracts[(i + 1) % contracts.length].stackName] : [])];
@@ -236,7 +213,7 @@ export async function buildPlan(stack: string, opts: PlanOptions): Promise<PlanR
     for (const s of targetStacks) {
         // A target stack without a committed file of its own (planning cicd) runs with the defaults.
         const config = s === stack ? own : readStackConfig(opts.configDir, s);
-        targetRuns.push({ stack: s, run: await runTargetStack(s, config.values, cicd) });
+        targetRuns.push({ stack: s, run: await runTarget({}, { stack: s, targetConfig: config.values, cicd }) });
     }
     const org = stack === "org" ? await runOrgStack(own.values, cicd) : undefined;
 

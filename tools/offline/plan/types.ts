@@ -2,6 +2,7 @@
  * The plan report's data (`npm run plan -- <stack>`): what the JSON holds, and what the Markdown is
  * rendered from. Plain data only.
  */
+import type { MatrixCells } from "../iam/hops";
 import type { Recorded } from "../mocks";
 
 /** The report's label. It says what the report is, and what it is not. */
@@ -62,18 +63,10 @@ export interface PlanIamDocument {
 }
 
 /** One hop of the IAM proof (tools/offline/iam/hops), evaluated for a target and, where it crosses, another. */
-export interface PlanHopRow {
+export interface PlanHopRow extends MatrixCells {
     readonly id: string;
-    readonly group: string;
-    readonly title: string;
-    readonly principal: string;
-    readonly action: string;
-    readonly resource: string;
-    readonly expected: string;
-    /** The evaluator's verdict; undefined when the hop does not apply (`skipped` says why). */
-    readonly actual?: string;
+    /** The verdict is the expected one, or the hop does not apply (`skipped` says why). */
     readonly asExpected: boolean;
-    readonly skipped?: string;
     readonly allowedBy: readonly string[];
     readonly deniedBy: readonly string[];
 }
